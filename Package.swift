@@ -1,0 +1,48 @@
+// swift-tools-version: 6.1
+import PackageDescription
+
+let package = Package(
+  name: "SimStudy",
+  platforms: [.macOS(.v15)],
+  products: [
+    .executable(name: "study", targets: ["StudyCLI"]),
+    .library(name: "SimStudy", targets: ["ReplicateEngine", "Studies"]),
+  ],
+  dependencies: [
+    .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2")
+  ],
+  targets: [
+    // MARK: Public modules
+    .target(name: "LinearAlgebra", dependencies: ["COpenBLAS", "CLAPACKE"]),
+    .target(name: "RandomStreams", dependencies: ["CGSL", "LinearAlgebra"]),
+    .target(name: "NumericalMethods", dependencies: ["CGSL", "LinearAlgebra"]),
+    .target(name: "DataGeneration", dependencies: ["LinearAlgebra", "RandomStreams"]),
+    .target(name: "Estimators", dependencies: ["LinearAlgebra", "NumericalMethods"]),
+    .target(
+      name: "ReplicateEngine",
+      dependencies: ["LinearAlgebra", "RandomStreams", "NumericalMethods", "DataGeneration", "Estimators"]),
+    .target(
+      name: "Studies",
+      dependencies: ["ReplicateEngine", "DataGeneration", "Estimators", "LinearAlgebra", "RandomStreams"],
+      path: "Studies"),
+    .executableTarget(
+      name: "StudyCLI",
+      dependencies: [
+        "Studies", "ReplicateEngine",
+        .product(name: "ArgumentParser", package: "swift-argument-parser"),
+      ]),
+
+    // MARK: Implementation details (C shims; not API)
+    .systemLibrary(
+      name: "CGSL", pkgConfig: "openblas", providers: [.apt(["libgsl-dev", "libopenblas-dev"])]),
+    .systemLibrary(name: "COpenBLAS", pkgConfig: "openblas", providers: [.apt(["libopenblas-dev"])]),
+    .systemLibrary(name: "CLAPACKE", providers: [.apt(["liblapacke-dev"])]),
+
+    // MARK: Test support
+    .target(name: "TestSupport", dependencies: ["LinearAlgebra", "RandomStreams"], path: "Tests/TestSupport"),
+
+    // MARK: Tests
+    .testTarget(name: "LinearAlgebraTests", dependencies: ["LinearAlgebra", "TestSupport"]),
+    .testTarget(name: "RandomStreamsTests", dependencies: ["RandomStreams", "TestSupport"]),
+  ]
+)

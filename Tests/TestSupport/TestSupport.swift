@@ -1,0 +1,26 @@
+import Foundation
+import LinearAlgebra
+import RandomStreams
+
+/// A reproducible stream for tests: the key names the test, so tests never share draws.
+public func testStream(_ name: String, _ index: Int = 0) -> RandomStream {
+  try! RandomStream(key: StreamKey(seed: 20_261_122, condition: name, replicate: index))
+}
+
+/// A matrix of iid N(0, 1) draws.
+public func randomMatrix(_ rows: Int, _ cols: Int, _ rng: RandomStream) -> Matrix {
+  Matrix(rows: rows, cols: cols, elements: rng.normals(rows * cols))
+}
+
+/// |a − b| ≤ tol·max(1, |b|).
+public func close(_ a: Double, _ b: Double, _ tol: Double) -> Bool { abs(a - b) <= tol * max(1, abs(b)) }
+
+/// The path of the package's root folder (for fixtures under ../shared and the built binary).
+public let packageRoot: URL = {
+  var url = URL(fileURLWithPath: #filePath)
+  while url.path != "/" {
+    url.deleteLastPathComponent()
+    if FileManager.default.fileExists(atPath: url.appendingPathComponent("Package.swift").path) { return url }
+  }
+  return URL(fileURLWithPath: FileManager.default.currentDirectoryPath)
+}()
