@@ -44,5 +44,8 @@ let package = Package(
     // MARK: Tests
     .testTarget(name: "LinearAlgebraTests", dependencies: ["LinearAlgebra", "TestSupport"]),
     .testTarget(name: "RandomStreamsTests", dependencies: ["RandomStreams", "TestSupport"]),
+    .testTarget(name: "DataGenerationTests", dependencies: ["DataGeneration", "TestSupport"]),
+    .testTarget(name: "ReplicateEngineTests", dependencies: ["ReplicateEngine", "Estimators", "TestSupport"]),
+    .testTarget(name: "StudyCLITests", dependencies: ["Studies", "TestSupport"]),
   ]
 )

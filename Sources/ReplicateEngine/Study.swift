@@ -174,3 +174,35 @@ extension Duration {
     return Double(s) + Double(atto) * 1e-18
   }
 }
+
+extension Study {
+  /// The grid after `--set factor=v1,v2` settings: values are checked against the factor's kind
+  /// and canonicalised ("0.50" → "0.5"); a factor set twice keeps the last setting.
+  public func grid(settings: [String]) throws(StudyError) -> [Condition] {
+    var overrides: [String: [String]] = [:]
+    for setting in settings {
+      let parts = setting.split(separator: "=", maxSplits: 1).map(String.init)
+      guard parts.count == 2, !parts[0].isEmpty, !parts[1].isEmpty else { throw .badSetting(setting) }
+      let name = parts[0].trimmingCharacters(in: .whitespaces)
+      guard let factor = factors.first(where: { $0.name == name }) else {
+        throw .unknownFactor(name, known: factors.map(\.name))
+      }
+      var values: [String] = []
+      for raw in parts[1].split(separator: ",", omittingEmptySubsequences: false).map(String.init) {
+        guard let v = factor.canonical(raw) else {
+          let expected = switch factor.kind {
+          case .integer: "integers"
+          case .real: "finite numbers"
+          case .text: "names without ',' or '='"
+          }
+          throw .badValue(factor: name, value: raw, expected: expected)
+        }
+        if !values.contains(v) { values.append(v) }
+      }
+      overrides[name] = values
+    }
+    return grid(overrides: overrides)
+  }
+}
+
+import Foundation

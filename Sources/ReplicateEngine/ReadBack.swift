@@ -1,0 +1,73 @@
+import Foundation
+
+extension Report {
+  /// Rebuilds a report from a results folder's summary.csv and manifest.json (for `study show`).
+  public static func read(study: Study, from folder: URL) throws -> Report {
+    let csvURL = folder.appendingPathComponent("summary.csv")
+    let manifestURL = folder.appendingPathComponent("manifest.json")
+    guard let text = try? String(contentsOf: csvURL, encoding: .utf8),
+      let manifestData = try? Data(contentsOf: manifestURL)
+    else {
+      throw StudyError.io("no results for \(study.name) in \(folder.path): run 'study run \(study.name)' first")
+    }
+    guard let manifest = try? JSONDecoder().decode(Manifest.self, from: manifestData), manifest.study == study.name else {
+      throw StudyError.io("\(manifestURL.path) is not a manifest of study \(study.name): rerun the study to rewrite it")
+    }
+    let lines = text.split(separator: "\n").map { parseCSVLine(String($0)) }
+    guard let header = lines.first, header.count >= 5, Array(header.suffix(5)) == ["method", "estimand", "measure", "estimate", "mcse"]
+    else { throw StudyError.io("\(csvURL.path) is not a SimStudy summary: rerun the study to rewrite it") }
+    let names = Array(header.dropLast(5))
+    var conditions: [Condition] = []
+    var conditionIndex: [[String]: Int] = [:]
+    var rows: [SummaryRow] = []
+    for fields in lines.dropFirst() {
+      guard fields.count == header.count, let estimate = Double(fields[names.count + 3]) else {
+        throw StudyError.io("\(csvURL.path) has a malformed line: rerun the study to rewrite it")
+      }
+      let values = Array(fields.prefix(names.count))
+      let c: Int
+      if let known = conditionIndex[values] {
+        c = known
+      } else {
+        c = conditions.count
+        conditionIndex[values] = c
+        conditions.append(Condition(names: names, values: values))
+      }
+      let mcseText = fields[names.count + 4]
+      rows.append(
+        SummaryRow(
+          condition: c, method: fields[names.count], estimand: fields[names.count + 1], measure: fields[names.count + 2],
+          estimate: estimate, mcse: mcseText.isEmpty ? nil : Double(mcseText)))
+    }
+    return Report(study: study, conditions: conditions, reps: manifest.reps, seed: manifest.seed, summary: rows, failures: [])
+  }
+
+  /// Splits one CSV line (RFC 4180 quoting).
+  static func parseCSVLine(_ line: String) -> [String] {
+    var fields: [String] = []
+    var field = ""
+    var quoted = false
+    var chars = line.makeIterator()
+    while let ch = chars.next() {
+      if quoted {
+        if ch == "\"" {
+          if let nextChar = chars.next() {
+            if nextChar == "\"" { field.append("\"") } else {
+              quoted = false
+              if nextChar == "," { fields.append(field); field = "" } else { field.append(nextChar) }
+            }
+          } else { quoted = false }
+        } else { field.append(ch) }
+      } else if ch == "\"" {
+        quoted = true
+      } else if ch == "," {
+        fields.append(field)
+        field = ""
+      } else {
+        field.append(ch)
+      }
+    }
+    fields.append(field)
+    return fields
+  }
+}

@@ -1,0 +1,320 @@
+import Foundation
+import LinearAlgebra
+import RandomStreams
+
+/// Number formatting for tables: the MCSE to two significant digits and the estimate to the same
+/// decimal place (the convention of rsimsum's tables), so no digit is shown that the Monte Carlo
+/// error makes meaningless.
+public enum NumberFormat {
+  public static func cell(_ estimate: Double, _ mcse: Double?) -> String {
+    guard estimate.isFinite else { return estimate.isNaN ? "NaN" : (estimate > 0 ? "Inf" : "-Inf") }
+    guard let se = mcse, se.isFinite else { return plain(estimate) }
+    if se == 0 { return plain(estimate) + " (0)" }
+    let decimals = min(6, max(0, 1 - Int(floor(log10(se)))))
+    return String(format: "%.\(decimals)f (%.\(decimals)f)", estimate, se)
+  }
+
+  /// Up to four significant digits without an exponent for ordinary magnitudes.
+  public static func plain(_ x: Double) -> String {
+    if x == x.rounded(), abs(x) < 1e9 { return String(Int(x)) }
+    return String(format: "%.4g", x)
+  }
+
+  /// Shortest round-trip text (for CSV: exact and deterministic).
+  public static func exact(_ x: Double) -> String { x.isNaN ? "NaN" : "\(x)" }
+}
+
+/// An aligned text table (terminal) that can also render as Markdown.
+public struct TextTable: Sendable {
+  public var header: [String]
+  public var rows: [[String]]
+  /// Columns that are right-aligned (numbers).
+  public var numeric: Set<Int>
+
+  public init(header: [String], rows: [[String]], numeric: Set<Int> = []) {
+    self.header = header
+    self.rows = rows
+    self.numeric = numeric
+  }
+
+  private var widths: [Int] {
+    header.indices.map { j in ([header[j]] + rows.map { $0[j] }).map(\.count).max() ?? 0 }
+  }
+
+  private func pad(_ s: String, _ w: Int, right: Bool) -> String {
+    let fill = String(repeating: " ", count: max(0, w - s.count))
+    return right ? fill + s : s + fill
+  }
+
+  /// Space-aligned text with a rule under the header.
+  public var text: String {
+    let w = widths
+    func line(_ cells: [String]) -> String {
+      cells.indices.map { pad(cells[$0], w[$0], right: numeric.contains($0)) }.joined(separator: "  ")
+    }
+    var out = [line(header), w.map { String(repeating: "─", count: $0) }.joined(separator: "  ")]
+    out += rows.map(line)
+    return out.map { $0.replacingOccurrences(of: "\\s+$", with: "", options: .regularExpression) }.joined(separator: "\n")
+  }
+
+  /// A GitHub-flavoured Markdown table.
+  public var markdown: String {
+    let w = widths
+    func line(_ cells: [String]) -> String {
+      "| " + cells.indices.map { pad(cells[$0], w[$0], right: numeric.contains($0)) }.joined(separator: " | ") + " |"
+    }
+    let rule = "|" + w.indices.map { numeric.contains($0) ? String(repeating: "-", count: w[$0] + 1) + ":" : ":" + String(repeating: "-", count: w[$0] + 1) }.joined(separator: "|") + "|"
+    return ([line(header), rule] + rows.map(line)).joined(separator: "\n")
+  }
+}
+
+/// The tables and files of a finished run.
+public struct Report: Sendable {
+  public let study: Study
+  public let conditions: [Condition]
+  public let reps: Int
+  public let seed: UInt64
+  public let summary: [SummaryRow]
+  public let failures: [FailureDigest]
+
+  public init(_ result: RunResult) {
+    study = result.study
+    conditions = result.conditions
+    reps = result.reps
+    seed = result.seed
+    summary = result.summary()
+    failures = result.failureDigests()
+  }
+
+  public init(study: Study, conditions: [Condition], reps: Int, seed: UInt64, summary: [SummaryRow], failures: [FailureDigest]) {
+    self.study = study
+    self.conditions = conditions
+    self.reps = reps
+    self.seed = seed
+    self.summary = summary
+    self.failures = failures
+  }
+
+  private struct Key: Hashable {
+    let condition: Int
+    let method: String
+    let estimand: String
+    let measure: String
+  }
+
+  private var index: [Key: SummaryRow] {
+    Dictionary(summary.map { (Key(condition: $0.condition, method: $0.method, estimand: $0.estimand, measure: $0.measure), $0) }, uniquingKeysWith: { a, _ in a })
+  }
+
+  /// Factors that vary across the run's conditions (constant ones go in the caption).
+  private var varyingFactors: [Int] {
+    guard let first = conditions.first else { return [] }
+    return first.names.indices.filter { j in conditions.contains { $0.values[j] != first.values[j] } }
+  }
+
+  /// The headline table: one row per condition × method, the study's chosen columns, and the
+  /// failure rate when any method failed anywhere.
+  public var headline: TextTable {
+    let idx = index
+    let factorCols = varyingFactors
+    let anyFailure = summary.contains { $0.measure == "failure_rate" && $0.estimate > 0 }
+    var header = factorCols.map { conditions[0].names[$0] } + ["method"] + study.columns.map(\.heading)
+    if anyFailure { header.append("failed") }
+    var rows: [[String]] = []
+    for (c, cond) in conditions.enumerated() {
+      for method in study.methodNames {
+        var row = factorCols.map { cond.values[$0] } + [method]
+        for col in study.columns {
+          if let s = idx[Key(condition: c, method: method, estimand: col.estimand, measure: col.measure)] {
+            row.append(NumberFormat.cell(s.estimate, s.mcse))
+          } else if idx[Key(condition: c, method: method, estimand: col.estimand, measure: "not_identified_rate")] != nil {
+            row.append("not identified")
+          } else {
+            row.append("—")
+          }
+        }
+        if anyFailure {
+          let f = study.estimands.compactMap { idx[Key(condition: c, method: method, estimand: $0.name, measure: "failure_rate")] }.first
+          row.append(f.map { NumberFormat.cell($0.estimate, $0.mcse) } ?? "—")
+        }
+        rows.append(row)
+      }
+    }
+    let numericFrom = factorCols.count + 1
+    return TextTable(header: header, rows: rows, numeric: Set(numericFrom..<header.count))
+  }
+
+  /// One table per estimand with every measure computed for it.
+  public func fullTable(estimand: String) -> TextTable {
+    let idx = index
+    var measures: [String] = []
+    for s in summary where s.estimand == estimand && !measures.contains(s.measure) { measures.append(s.measure) }
+    measures = measures.filter { !$0.hasPrefix("freq_") } + measures.filter { $0.hasPrefix("freq_") }.sorted {
+      (Double($0.dropFirst(5)) ?? 0) < (Double($1.dropFirst(5)) ?? 0)
+    }
+    let factorCols = varyingFactors
+    let header = factorCols.map { conditions[0].names[$0] } + ["method"] + measures
+    var rows: [[String]] = []
+    for (c, cond) in conditions.enumerated() {
+      for method in study.methodNames {
+        guard measures.contains(where: { idx[Key(condition: c, method: method, estimand: estimand, measure: $0)] != nil }) else { continue }
+        rows.append(
+          factorCols.map { cond.values[$0] } + [method]
+            + measures.map { m in
+              idx[Key(condition: c, method: method, estimand: estimand, measure: m)].map { NumberFormat.cell($0.estimate, $0.mcse) } ?? "—"
+            })
+      }
+    }
+    return TextTable(header: header, rows: rows, numeric: Set((factorCols.count + 1)..<header.count))
+  }
+
+  /// Constant factors, e.g. "kmax=8", for the caption.
+  private var constantFactors: String {
+    guard let first = conditions.first else { return "" }
+    let varying = Set(varyingFactors)
+    return first.names.indices.filter { !varying.contains($0) }.map { "\(first.names[$0])=\(first.values[$0])" }.joined(separator: ", ")
+  }
+
+  /// The caption under every table.
+  public var legend: String {
+    var s = "\(study.name): \(reps) replicates per condition, seed \(seed)"
+    if !constantFactors.isEmpty { s += "; fixed: \(constantFactors)" }
+    s += ". Each cell: estimate (Monte Carlo SE). Measures use the replicates where the method succeeded; "
+    s += "failure rates are over all replicates."
+    return s
+  }
+
+  /// What the terminal shows.
+  public var terminalText: String {
+    var out = "\(study.name) — \(study.aim)\n\n" + headline.text + "\n\n" + legend + "\n"
+    if !failures.isEmpty {
+      out += "\nFailures (first distinct messages per condition × method):\n"
+      for f in failures.prefix(20) {
+        out += "  \(conditions[f.condition].canonical)  \(f.method): \(f.count)× \(f.status) — \(f.message) (first at replicate \(f.firstReplicate))\n"
+      }
+      if failures.count > 20 { out += "  … \(failures.count - 20) more in summary.md\n" }
+    }
+    return out
+  }
+
+  /// summary.md: the headline table, then every estimand's full table, then failures.
+  public var markdown: String {
+    var out = "# \(study.name)\n\n\(study.aim)\n\n\(legend)\n\n## Headline\n\n\(headline.markdown)\n"
+    for e in study.estimands {
+      let t = fullTable(estimand: e.name)
+      guard !t.rows.isEmpty else { continue }
+      out += "\n## \(e.name) (\(e.kind.rawValue))\n\n"
+      if !e.help.isEmpty { out += e.help + "\n\n" }
+      out += t.markdown + "\n"
+    }
+    if !failures.isEmpty {
+      out += "\n## Failures\n\n"
+      let t = TextTable(
+        header: ["condition", "method", "status", "count", "first replicate", "message"],
+        rows: failures.map { [conditions[$0.condition].canonical, $0.method, $0.status, String($0.count), String($0.firstReplicate), $0.message] })
+      out += t.markdown + "\n"
+    }
+    return out
+  }
+
+  /// summary.csv in long format: factor columns, method, estimand, measure, estimate, mcse.
+  public var csv: String {
+    let names = conditions.first?.names ?? study.factors.map(\.name)
+    var lines = [(names + ["method", "estimand", "measure", "estimate", "mcse"]).map(Self.csvField).joined(separator: ",")]
+    for s in summary {
+      let fields = conditions[s.condition].values + [s.method, s.estimand, s.measure, NumberFormat.exact(s.estimate), s.mcse.map(NumberFormat.exact) ?? ""]
+      lines.append(fields.map(Self.csvField).joined(separator: ","))
+    }
+    return lines.joined(separator: "\n") + "\n"
+  }
+
+  static func csvField(_ s: String) -> String {
+    s.contains(",") || s.contains("\"") || s.contains("\n") ? "\"" + s.replacingOccurrences(of: "\"", with: "\"\"") + "\"" : s
+  }
+}
+
+/// What produced a results folder: enough to reproduce it and to judge the numbers' provenance.
+public struct Manifest: Codable, Sendable {
+  public var study: String
+  public var seed: UInt64
+  public var reps: Int
+  public var conditions: [String]
+  public var methods: [String]
+  public var threads: Int
+  public var wallSeconds: Double
+  public var gitCommit: String
+  public var libraries: [String: String]
+  public var created: String
+  public var host: [String: String]
+
+  public init(result: RunResult, threads: Int) {
+    study = result.study.name
+    seed = result.seed
+    reps = result.reps
+    conditions = result.conditions.map(\.canonical)
+    methods = zip(result.study.methodNames, result.study.methodSettings).map { $1.isEmpty ? $0 : "\($0) [\($1)]" }
+    self.threads = threads
+    wallSeconds = result.timing.wallSeconds
+    gitCommit = Manifest.gitCommit()
+    libraries = ["gsl": GSL.version, "openblas": BLAS.configuration, "openblas_core": BLAS.coreName, "lapack": LAPACK.version]
+    created = ISO8601DateFormatter().string(from: Date())
+    host = [
+      "cores": String(ProcessInfo.processInfo.activeProcessorCount),
+      "memory_gib": String(format: "%.1f", Double(ProcessInfo.processInfo.physicalMemory) / 1_073_741_824),
+      "os": ProcessInfo.processInfo.operatingSystemVersionString,
+    ]
+  }
+
+  /// A short description of the machine for benchmark output.
+  public static var hostDescription: String {
+    String(format: "%.1f GiB, ", Double(ProcessInfo.processInfo.physicalMemory) / 1_073_741_824)
+      + ProcessInfo.processInfo.operatingSystemVersionString + "; " + BLAS.configuration
+  }
+
+  /// The current git commit (with "+dirty" when the tree has changes), or "unknown" outside a checkout.
+  static func gitCommit() -> String {
+    func git(_ args: [String]) -> String? {
+      let p = Process()
+      p.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+      p.arguments = ["git"] + args
+      let out = Pipe()
+      p.standardOutput = out
+      p.standardError = FileHandle.nullDevice
+      do { try p.run() } catch { return nil }
+      let data = out.fileHandleForReading.readDataToEndOfFile()
+      p.waitUntilExit()
+      guard p.terminationStatus == 0 else { return nil }
+      return String(decoding: data, as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines)
+    }
+    guard let head = git(["rev-parse", "HEAD"]) else { return "unknown" }
+    let dirty = git(["status", "--porcelain", "--untracked-files=no"]).map { !$0.isEmpty } ?? false
+    return dirty ? head + "+dirty" : head
+  }
+
+  public var json: String {
+    let enc = JSONEncoder()
+    enc.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
+    return String(decoding: (try? enc.encode(self)) ?? Data(), as: UTF8.self) + "\n"
+  }
+}
+
+extension Report {
+  /// Writes summary.md, summary.csv and manifest.json into `folder` (created if needed). Each
+  /// file is written to a temporary name and renamed, so a crash never leaves a half-written file.
+  public func write(to folder: URL, manifest: Manifest) throws {
+    let fm = FileManager.default
+    do {
+      try fm.createDirectory(at: folder, withIntermediateDirectories: true)
+    } catch {
+      throw StudyError.io("cannot create the results folder \(folder.path): check that it is writable or pass --results DIR")
+    }
+    for (name, text) in [("summary.md", markdown), ("summary.csv", csv), ("manifest.json", manifest.json)] {
+      let target = folder.appendingPathComponent(name)
+      do {
+        try Data(text.utf8).write(to: target, options: .atomic)
+      } catch {
+        throw StudyError.io("cannot write \(target.path): check that the results folder is writable or pass --results DIR")
+      }
+    }
+  }
+}

@@ -1,0 +1,93 @@
+/// One cell of a performance table (the long format of rsimsum): a measure of one estimand for one
+/// method in one condition, with its Monte Carlo standard error where it has one.
+public struct SummaryRow: Sendable, Equatable {
+  public let condition: Int
+  public let method: String
+  public let estimand: String
+  public let measure: String
+  public let estimate: Double
+  public let mcse: Double?
+}
+
+/// Distinct failure messages of one method in one condition, with how often each occurred.
+public struct FailureDigest: Sendable, Equatable {
+  public let condition: Int
+  public let method: String
+  public let status: String
+  public let message: String
+  public let count: Int
+  public let firstReplicate: Int
+}
+
+extension RunResult {
+  /// The performance measures of every condition × method × estimand.
+  ///
+  /// Measures use the replicates where the method succeeded (status ok) for that estimand; the
+  /// failure, non-convergence and not-identified rates are reported next to them over all
+  /// replicates, each with its binomial MCSE.
+  public func summary(alpha: Double = 0.05) -> [SummaryRow] {
+    var out: [SummaryRow] = []
+    for (c, rows) in self.rows.enumerated() {
+      for (m, method) in study.methodNames.enumerated() {
+        for (e, spec) in study.estimands.enumerated() {
+          let cell = rows.filter { Int($0.method) == m && Int($0.estimand) == e }
+          if cell.isEmpty { continue }
+          let ok = cell.filter { $0.status == .ok }
+          var measures: [MeasureValue]
+          switch spec.kind {
+          case .continuous:
+            measures = PerformanceMeasures.continuous(
+              ok.map {
+                ReplicateEstimate(
+                  value: $0.value, truth: $0.truth, se: $0.se.isNaN ? nil : $0.se,
+                  lower: $0.lower.isNaN ? nil : $0.lower, upper: $0.upper.isNaN ? nil : $0.upper,
+                  pValue: $0.pValue.isNaN ? nil : $0.pValue)
+              }, alpha: alpha)
+          case .discrete:
+            measures = PerformanceMeasures.discrete(values: ok.map(\.value), truth: ok.first?.truth ?? cell[0].truth)
+          case .score:
+            measures = PerformanceMeasures.score(ok.map(\.value))
+          }
+          let total = cell.count
+          measures.append(PerformanceMeasures.rate("failure_rate", count: cell.count { $0.status == .failed }, of: total))
+          let notConverged = cell.count { $0.status == .notConverged }
+          if notConverged > 0 {
+            measures.append(PerformanceMeasures.rate("nonconvergence_rate", count: notConverged, of: total))
+          }
+          let notIdentified = cell.count { $0.status == .notIdentified }
+          if notIdentified > 0 {
+            measures.append(PerformanceMeasures.rate("not_identified_rate", count: notIdentified, of: total))
+          }
+          for v in measures {
+            out.append(
+              SummaryRow(condition: c, method: method, estimand: spec.name, measure: v.measure, estimate: v.estimate, mcse: v.mcse))
+          }
+        }
+      }
+    }
+    return out
+  }
+
+  /// The first `limit` distinct failure messages per condition × method, with their counts.
+  public func failureDigests(limit: Int = 3) -> [FailureDigest] {
+    var out: [FailureDigest] = []
+    for (c, notes) in self.notes.enumerated() {
+      for (m, method) in study.methodNames.enumerated() {
+        var seen: [String: (count: Int, first: Int, status: String)] = [:]
+        var order: [String] = []
+        for n in notes where Int(n.method) == m {
+          if seen[n.message] == nil {
+            order.append(n.message)
+            seen[n.message] = (0, Int(n.replicate), n.status.label)
+          }
+          seen[n.message]!.count += 1
+        }
+        for msg in order.prefix(limit) {
+          let s = seen[msg]!
+          out.append(FailureDigest(condition: c, method: method, status: s.status, message: msg, count: s.count, firstReplicate: s.first))
+        }
+      }
+    }
+    return out
+  }
+}

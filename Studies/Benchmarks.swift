@@ -1,0 +1,10 @@
+import ReplicateEngine
+
+/// The families' benchmarks that `study bench` runs after the engine's own.
+public enum Benchmarks {
+  public struct Family: Sendable {
+    public let name: String
+    public let lines: @Sendable () -> [BenchmarkLine]
+  }
+  public static let families: [Family] = []
+}

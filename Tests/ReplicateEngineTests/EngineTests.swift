@@ -1,0 +1,134 @@
+import Estimators
+import Foundation
+import RandomStreams
+import ReplicateEngine
+import Testing
+import TestSupport
+
+/// A toy study with a known answer: x₁…x_n iid N(μ, 1); the sample mean with its exact SE 1/√n
+/// (so its 95% Wald interval covers μ with probability exactly 0.95); a method that fails on
+/// every replicate whose first draw is above 1.5 (P = 1 − Φ(1.5 − μ)); and a method whose fit
+/// reports non-convergence on every third replicate.
+private func toyStudy(failing: Bool = true) -> Study {
+  var methods: [StudyMethod<[Double]>] = [
+    StudyMethod("mean") { x, _ in
+      let m = x.reduce(0, +) / Double(x.count)
+      return MethodOutput([Estimate.wald("mu", value: m, se: 1 / Double(x.count).squareRoot())])
+    },
+    StudyMethod("median") { x, _ in
+      let s = x.sorted()
+      return MethodOutput([Estimate(estimand: "mu", value: s[s.count / 2])])
+    },
+  ]
+  if failing {
+    methods.append(
+      StudyMethod("fragile") { x, _ in
+        if x[0] > 1.5 { throw EstimationError.numerical("first draw above 1.5") }
+        return MethodOutput([Estimate(estimand: "mu", value: x[0])], fit: FitSummary(converged: Int(x[1] * 1e6) % 3 != 0, iterations: 5, message: "cap"))
+      })
+  }
+  return Study(
+    name: "toy", aim: "toy", seed: 7,
+    factors: [Factor("n", integers: [5, 20]), Factor("mu", reals: [0, 0.5])],
+    estimands: [EstimandSpec("mu", .continuous)],
+    columns: [TableColumn("mu", "bias"), TableColumn("mu", "coverage")],
+    cost: { c in Double((try? c.int("n")) ?? 1) },
+    validate: { c in
+      if try c.int("n") < 2 { throw StudyError.impossibleCondition(condition: c.canonical, reason: "n must be at least 2") }
+    },
+    generate: { c, rng in
+      let mu = try c.double("mu")
+      return Draw(rng.normals(try c.int("n"), mean: mu), truth: ["mu": mu])
+    },
+    methods: methods)
+}
+
+@Suite struct EngineTests {
+  @Test func resultsAreBitIdenticalForAnyThreadCount() throws {
+    let study = toyStudy()
+    let runs = try [1, 2, 3, 5].map { t in
+      try Engine.run(study, conditions: study.defaultConditions, options: RunOptions(reps: 300, seed: 11, threads: t))
+    }
+    for r in runs.dropFirst() {
+      #expect(r.rows == runs[0].rows)
+      #expect(Report(r).csv == Report(runs[0]).csv)
+    }
+  }
+
+  /// A condition's replicates depend only on (seed, condition text, replicate), not on which other
+  /// conditions run or how many replicates there are.
+  @Test func streamsAreKeyedByConditionContent() throws {
+    let study = toyStudy()
+    let all = try Engine.run(study, conditions: study.defaultConditions, options: RunOptions(reps: 50, seed: 3, threads: 2))
+    let one = try Engine.run(study, conditions: try study.grid(settings: ["n=20", "mu=0.5"]), options: RunOptions(reps: 80, seed: 3, threads: 1))
+    let index = study.defaultConditions.firstIndex { $0.canonical == "n=20,mu=0.5" }!
+    let first50 = one.rows[0].filter { $0.replicate < 50 }.map { r -> ResultRow in var r = r; r.condition = Int32(index); return r }
+    #expect(first50 == all.rows[index])
+    let otherSeed = try Engine.run(study, conditions: study.defaultConditions, options: RunOptions(reps: 50, seed: 4, threads: 2))
+    #expect(otherSeed.rows[index] != all.rows[index])
+  }
+
+  /// A throwing method is recorded as failed with its message; the other methods' rows are exactly
+  /// those of a run without it; the failure count equals a direct count of the failing draws.
+  @Test func failuresAreDataAndDoNotAffectOtherMethods() throws {
+    let with = try Engine.run(toyStudy(), conditions: toyStudy().defaultConditions, options: RunOptions(reps: 400, seed: 5, threads: 2))
+    let without = try Engine.run(toyStudy(failing: false), conditions: toyStudy().defaultConditions, options: RunOptions(reps: 400, seed: 5, threads: 2))
+    for c in with.rows.indices {
+      #expect(with.rows[c].filter { $0.method < 2 } == without.rows[c])
+      // Count the failing draws directly from the streams.
+      let cond = with.conditions[c]
+      var expectedFailures = 0
+      for rep in 0..<400 {
+        let rng = try RandomStream(key: StreamKey(seed: 5, condition: cond.canonical, replicate: rep))
+        if rng.normals(try cond.int("n"), mean: try cond.double("mu"))[0] > 1.5 { expectedFailures += 1 }
+      }
+      #expect(with.rows[c].count { $0.method == 2 && $0.status == .failed } == expectedFailures)
+      #expect(with.notes[c].allSatisfy { $0.status != .failed || $0.message.contains("first draw above 1.5") })
+    }
+    let summary = with.summary()
+    let rate = summary.first { $0.condition == 0 && $0.method == "fragile" && $0.measure == "failure_rate" }!
+    let p = rate.estimate
+    #expect(abs(rate.mcse! - (p * (1 - p) / 400).squareRoot()) < 1e-15)
+    #expect(summary.contains { $0.method == "fragile" && $0.measure == "nonconvergence_rate" && $0.estimate > 0.2 })
+    #expect(!Report(with).failures.isEmpty)
+  }
+
+  /// The mean's Wald interval has exact 95% coverage, so the estimated coverage is within 3 MCSE
+  /// of 0.95 (fails with probability ≈ 0.003 per cell at a fixed seed — the seed is fixed).
+  @Test func exactIntervalCoversAtNominalRate() throws {
+    let study = toyStudy(failing: false)
+    let r = try Engine.run(study, conditions: study.defaultConditions, options: RunOptions(reps: 2000, seed: 1, threads: 2))
+    for s in r.summary() where s.method == "mean" && s.measure == "coverage" {
+      #expect(abs(s.estimate - 0.95) < 3 * (0.95 * 0.05 / 2000).squareRoot())
+    }
+    for s in r.summary() where s.method == "mean" && s.measure == "bias" {
+      #expect(abs(s.estimate) < 3 * s.mcse!)
+    }
+  }
+
+  @Test func settingsAreParsedAndCheckedOneSentenceEach() throws {
+    let study = toyStudy()
+    #expect(try study.grid(settings: ["mu=0.50,1", "n=3"]).map(\.canonical) == ["n=3,mu=0.5", "n=3,mu=1"])
+    #expect(throws: StudyError.badSetting("n")) { try study.grid(settings: ["n"]) }
+    #expect(throws: StudyError.unknownFactor("N", known: ["n", "mu"])) { try study.grid(settings: ["N=5"]) }
+    #expect(throws: StudyError.badValue(factor: "n", value: "five", expected: "integers")) { try study.grid(settings: ["n=five"]) }
+    #expect(throws: StudyError.badValue(factor: "mu", value: "nan", expected: "finite numbers")) { try study.grid(settings: ["mu=nan"]) }
+    #expect(throws: StudyError.self) {
+      try Engine.run(study, conditions: try study.grid(settings: ["n=1"]), options: RunOptions(reps: 1, seed: 1))
+    }
+    #expect(throws: StudyError.self) { try Engine.run(study, conditions: study.defaultConditions, options: RunOptions(reps: 0, seed: 1)) }
+  }
+
+  @Test func csvRoundTripsThroughShow() throws {
+    let study = toyStudy()
+    let r = try Engine.run(study, conditions: study.defaultConditions, options: RunOptions(reps: 40, seed: 2, threads: 2))
+    let folder = FileManager.default.temporaryDirectory.appendingPathComponent("simstudy-show-\(UUID().uuidString)")
+    defer { try? FileManager.default.removeItem(at: folder) }
+    let report = Report(r)
+    try report.write(to: folder, manifest: Manifest(result: r, threads: 2))
+    let back = try Report.read(study: study, from: folder)
+    #expect(back.summary.count == report.summary.count)
+    #expect(back.csv == report.csv)
+    #expect(back.headline.text == report.headline.text)
+  }
+}

@@ -1,0 +1,98 @@
+import Foundation
+import Studies
+import Testing
+import TestSupport
+
+/// End-to-end runs of the built `study` binary: output, files and exit codes.
+private struct Outcome {
+  let status: Int32
+  let stdout: String
+  let stderr: String
+}
+
+private func study(_ args: [String], in folder: URL? = nil) throws -> Outcome {
+  let binary = packageRoot.appendingPathComponent(".build/debug/study")
+  let p = Process()
+  p.executableURL = binary
+  p.arguments = args
+  if let folder { p.currentDirectoryURL = folder }
+  let out = Pipe()
+  let err = Pipe()
+  p.standardOutput = out
+  p.standardError = err
+  try p.run()
+  let o = out.fileHandleForReading.readDataToEndOfFile()
+  let e = err.fileHandleForReading.readDataToEndOfFile()
+  p.waitUntilExit()
+  return Outcome(status: p.terminationStatus, stdout: String(decoding: o, as: UTF8.self), stderr: String(decoding: e, as: UTF8.self))
+}
+
+private func scratch() throws -> URL {
+  let u = FileManager.default.temporaryDirectory.appendingPathComponent("simstudy-cli-\(UUID().uuidString)")
+  try FileManager.default.createDirectory(at: u, withIntermediateDirectories: true)
+  return u
+}
+
+@Suite(.serialized) struct CommandLineTests {
+  @Test func listNamesEveryStudy() throws {
+    let r = try study(["list"])
+    #expect(r.status == 0)
+    for s in Catalogue.studies { #expect(r.stdout.contains(s.name)) }
+  }
+
+  @Test func noStudyIsNamedLikeASubcommand() {
+    for s in Catalogue.studies { #expect(!Catalogue.reservedNames.contains(s.name)) }
+  }
+
+  /// Bad input: one clear sentence on stderr, a non-zero exit, no stack trace.
+  @Test(arguments: [
+    (["no-such-study"], "unknown study 'no-such-study'"),
+    (["rank-recovery", "--reps", "0"], "--reps must be at least 1"),
+    (["rank-recovery", "--threads", "0"], "--threads must be at least 1"),
+    (["rank-recovery", "--set", "N"], "bad --set 'N'"),
+    (["rank-recovery", "--set", "Q=1"], "unknown factor 'Q'"),
+    (["rank-recovery", "--set", "N=abc"], "factor N needs integers"),
+    (["rank-recovery", "--set", "N=50", "--set", "T=50", "--set", "r=49"], "r = 49 must be below min(N, T) = 50"),
+    (["rank-recovery", "--set", "N=50", "--set", "T=10"], "kmax = 8 needs"),
+    (["show", "rank-recovery", "--results", "/nonexistent-simstudy"], "no results for rank-recovery"),
+  ])
+  func badInputGetsOneSentence(_ args: [String], _ expected: String) throws {
+    let r = try study(args)
+    #expect(r.status != 0)
+    #expect(r.stderr.contains(expected), "stderr was: \(r.stderr)")
+    #expect(!r.stderr.contains("Fatal error") && !r.stderr.contains("Stack dump"))
+    #expect(r.stdout.isEmpty)
+  }
+
+  @Test func unwritableResultsFolderIsOneSentence() throws {
+    let dir = try scratch()
+    defer { try? FileManager.default.removeItem(at: dir) }
+    let blocker = dir.appendingPathComponent("file")
+    try Data("x".utf8).write(to: blocker)
+    let r = try study(["rank-recovery", "--reps", "2", "--set", "N=50", "--set", "T=50", "--set", "r=1", "--set", "sd=1", "--results", blocker.path, "--quiet"])
+    #expect(r.status != 0)
+    #expect(r.stderr.contains("cannot create the results folder"))
+  }
+
+  /// The same run at 1 and 2 threads writes byte-identical summary.csv files, and `show` re-prints
+  /// the table without running.
+  @Test func runIsByteIdenticalAcrossThreadsAndShowReprints() throws {
+    let dir = try scratch()
+    defer { try? FileManager.default.removeItem(at: dir) }
+    let common = ["--reps", "6", "--set", "N=50,100", "--set", "T=50", "--set", "r=2", "--set", "sd=1", "--quiet"]
+    let a = try study(["rank-recovery", "--threads", "1", "--results", "A"] + common, in: dir)
+    let b = try study(["run", "rank-recovery", "--threads", "2", "--results", "B"] + common, in: dir)
+    #expect(a.status == 0 && b.status == 0, "\(a.stderr) \(b.stderr)")
+    let csvA = try String(contentsOf: dir.appendingPathComponent("A/rank-recovery/summary.csv"), encoding: .utf8)
+    let csvB = try String(contentsOf: dir.appendingPathComponent("B/rank-recovery/summary.csv"), encoding: .utf8)
+    #expect(csvA == csvB)
+    #expect(csvA.hasPrefix("N,T,r,sd,kmax,method,estimand,measure,estimate,mcse\n"))
+    #expect(a.stdout.contains("P(r̂ = r)") && a.stdout.contains("IC_p2"))
+    for f in ["summary.md", "manifest.json"] {
+      #expect(FileManager.default.fileExists(atPath: dir.appendingPathComponent("A/rank-recovery/\(f)").path))
+    }
+    let shown = try study(["show", "rank-recovery", "--results", "A"], in: dir)
+    #expect(shown.status == 0)
+    #expect(shown.stdout.contains("IC_p2"))
+  }
+}
