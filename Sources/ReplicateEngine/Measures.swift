@@ -135,7 +135,7 @@ public enum PerformanceMeasures {
     out.append(MeasureValue("rmse", rmse, mcse: mseMCSE.map { rmse > 0 ? $0 / (2 * rmse) : 0 }))
 
     // Model SE = √(mean SEᵢ²) and the relative error of the model SE against EmpSE.
-    if let ses = rows.allNonNil(\.se) {
+    if let ses = rows.allNonNil({ $0.se }) {
       let variances = SampleMoments(ses.map { $0 * $0 })
       let modSE = variances.mean.squareRoot()
       let varOfVariances = variances.variance
@@ -153,7 +153,7 @@ public enum PerformanceMeasures {
       }
     }
 
-    if let lowers = rows.allNonNil(\.lower), let uppers = rows.allNonNil(\.upper) {
+    if let lowers = rows.allNonNil({ $0.lower }), let uppers = rows.allNonNil({ $0.upper }) {
       var covered = 0
       var coveredBiasFree = 0
       for i in 0..<n {
@@ -166,7 +166,7 @@ public enum PerformanceMeasures {
       out.append(share("be_coverage", coveredBiasFree, of: n))
     }
 
-    if let pValues = rows.allNonNil(\.pValue) {
+    if let pValues = rows.allNonNil({ $0.pValue }) {
       out.append(share("rejection", pValues.count(where: { $0 <= alpha }), of: n))
     }
 
@@ -281,11 +281,11 @@ private struct SampleMoments {
 
 extension Array where Element == ReplicateEstimate {
   /// The field of every row, or nil when some row lacks it.
-  fileprivate func allNonNil(_ field: KeyPath<ReplicateEstimate, Double?>) -> [Double]? {
+  fileprivate func allNonNil(_ field: (ReplicateEstimate) -> Double?) -> [Double]? {
     var values: [Double] = []
     values.reserveCapacity(count)
     for row in self {
-      guard let v = row[keyPath: field] else { return nil }
+      guard let v = field(row) else { return nil }
       values.append(v)
     }
     return values
