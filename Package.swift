@@ -45,7 +45,7 @@ let package = Package(
     .testTarget(name: "LinearAlgebraTests", dependencies: ["LinearAlgebra", "TestSupport"]),
     .testTarget(name: "RandomStreamsTests", dependencies: ["RandomStreams", "TestSupport"]),
     .testTarget(name: "DataGenerationTests", dependencies: ["DataGeneration", "TestSupport"]),
-    .testTarget(name: "ReplicateEngineTests", dependencies: ["ReplicateEngine", "Estimators", "TestSupport"]),
+    .testTarget(name: "ReplicateEngineTests", dependencies: ["ReplicateEngine", "Estimators", "RandomStreams", "TestSupport"]),
     .testTarget(name: "StudyCLITests", dependencies: ["Studies", "TestSupport"]),
   ]
 )
