@@ -9,7 +9,8 @@ let package = Package(
     .library(name: "SimStudy", targets: ["ReplicateEngine", "Studies"]),
   ],
   dependencies: [
-    .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2")
+    .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
+    .package(url: "https://github.com/groue/GRDB.swift", from: "7.10.0"),
   ],
   targets: [
     // MARK: Public modules
@@ -25,10 +26,13 @@ let package = Package(
       name: "Studies",
       dependencies: ["ReplicateEngine", "DataGeneration", "Estimators", "LinearAlgebra", "RandomStreams"],
       path: "Studies"),
+    .target(
+      name: "ResultStore",
+      dependencies: ["ReplicateEngine", .product(name: "GRDB", package: "GRDB.swift")]),
     .executableTarget(
       name: "StudyCLI",
       dependencies: [
-        "Studies", "ReplicateEngine",
+        "Studies", "ReplicateEngine", "ResultStore",
         .product(name: "ArgumentParser", package: "swift-argument-parser"),
       ]),
 
@@ -39,13 +43,14 @@ let package = Package(
     .systemLibrary(name: "CLAPACKE", providers: [.apt(["liblapacke-dev"])]),
 
     // MARK: Test support
-    .target(name: "TestSupport", dependencies: ["LinearAlgebra", "RandomStreams"], path: "Tests/TestSupport"),
+    .target(name: "TestSupport", dependencies: ["LinearAlgebra", "RandomStreams", "Estimators", "ReplicateEngine"], path: "Tests/TestSupport"),
 
     // MARK: Tests
     .testTarget(name: "LinearAlgebraTests", dependencies: ["LinearAlgebra", "TestSupport"]),
     .testTarget(name: "RandomStreamsTests", dependencies: ["RandomStreams", "TestSupport"]),
     .testTarget(name: "DataGenerationTests", dependencies: ["DataGeneration", "TestSupport"]),
     .testTarget(name: "ReplicateEngineTests", dependencies: ["ReplicateEngine", "Estimators", "RandomStreams", "TestSupport"]),
+    .testTarget(name: "ResultStoreTests", dependencies: ["ResultStore", "ReplicateEngine", "Estimators", "TestSupport"]),
     .testTarget(name: "StudyCLITests", dependencies: ["Studies", "TestSupport"]),
   ]
 )

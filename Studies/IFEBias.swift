@@ -33,13 +33,12 @@ public let ifeBiasStudy = Study(
   },
   methods: [
     StudyMethod<FactorPanel.Sample>("IFE", settings: "r=2, force=none, Bai (2009) iteration") { s, _ in
-      let fit = try InteractiveFixedEffects(rank: 2, force: .none).fit(s.y, covariates: s.covariates)
-      return MethodOutput(fit.estimates, fit: fit.summary)
+      try InteractiveFixedEffects(rank: 2, force: .none).fit(s.y, covariates: s.covariates).output
     },
     StudyMethod<FactorPanel.Sample>("two-way FE", settings: "within, classical SE") { s, _ in
-      MethodOutput(try TwoWayFixedEffects().fit(s.y, covariates: s.covariates))
+      try TwoWayFixedEffects().fit(s.y, covariates: s.covariates).output
     },
     StudyMethod<FactorPanel.Sample>("pooled OLS", settings: "intercept, classical SE") { s, _ in
-      MethodOutput(try PooledOLS().fit(s.y, covariates: s.covariates))
+      try PooledOLS().fit(s.y, covariates: s.covariates).output
     },
   ])

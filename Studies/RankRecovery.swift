@@ -28,7 +28,7 @@ final class RankRecoverySample {
   /// RMSE of the two-way IFE fit at rank k against the noiseless signal, √(Σ(Ŷ − S)²/(NT)).
   func rmse(rank k: Int) throws -> Double {
     if let v = fitRMSE[k] { return v }
-    let fit = try InteractiveFixedEffects(rank: k, force: .twoWay).fit(spectrum: try spectrum())
+    let fit = try InteractiveFixedEffects.fit(spectrum: try spectrum(), rank: k)
     let v = (fit.fitted - panel.signal).squaredNorm / Double(panel.y.elements.count)
     fitRMSE[k] = v.squareRoot()
     return v.squareRoot()

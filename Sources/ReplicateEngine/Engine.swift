@@ -25,9 +25,45 @@ public struct RunTiming: Sendable {
   public var replicates: Int = 0
 }
 
-/// All rows of a finished run, grouped by condition and sorted by (replicate, method, estimand),
-/// so everything computed from them is independent of thread count and scheduling order.
-public struct RunResult: Sendable {
+/// One (condition, replicate) unit of work; `condition` indexes the run's condition list.
+public struct WorkItem: Sendable, Hashable {
+  public let condition: Int
+  public let replicate: Int
+  public init(condition: Int, replicate: Int) {
+    self.condition = condition
+    self.replicate = replicate
+  }
+}
+
+/// Everything one finished work item produced.
+public struct ItemResult: Sendable {
+  public let item: WorkItem
+  public let rows: [ResultRow]
+  public let notes: [FailureNote]
+  public let generateSeconds: Double
+  public let methodSeconds: [Double]
+}
+
+/// Where finished items go: kept in memory, or committed to a result store in batches. Worker
+/// threads call `accept` concurrently, so implementations synchronise themselves.
+public protocol ResultSink: Sendable {
+  func accept(_ result: ItemResult) throws
+  /// Called once after the last item (flush what is buffered).
+  func finish() throws
+}
+
+/// Rows of a run, read back per condition for summaries: from memory or from a store.
+public protocol RowSource {
+  /// The rows of condition `condition` with replicate < `reps`, sorted by (replicate, method,
+  /// estimand); `condition` in the returned rows is the index asked for.
+  func rows(condition: Int, reps: Int) throws -> [ResultRow]
+  /// The failure notes of that condition, sorted by (replicate, method).
+  func notes(condition: Int, reps: Int) throws -> [FailureNote]
+}
+
+/// All rows of a finished in-memory run, grouped by condition and sorted by (replicate, method,
+/// estimand), so everything computed from them is independent of thread count and scheduling.
+public struct RunResult: Sendable, RowSource {
   public let study: Study
   public let conditions: [Condition]
   public let reps: Int
@@ -35,10 +71,34 @@ public struct RunResult: Sendable {
   public var rows: [[ResultRow]]
   public var notes: [[FailureNote]]
   public var timing: RunTiming
+
+  public func rows(condition: Int, reps: Int) -> [ResultRow] { rows[condition].filter { Int($0.replicate) < reps } }
+  public func notes(condition: Int, reps: Int) -> [FailureNote] { notes[condition].filter { Int($0.replicate) < reps } }
 }
 
-/// The replicate engine: schedules every (condition, replicate) item across threads, runs all of a
-/// study's methods on the same keyed draw, and collects the rows.
+/// Keeps every row in memory (tests, replays, small runs).
+final class MemorySink: ResultSink {
+  private let state: Mutex<(rows: [[ResultRow]], notes: [[FailureNote]])>
+  init(conditions: Int) { state = Mutex((Array(repeating: [], count: conditions), Array(repeating: [], count: conditions))) }
+  func accept(_ r: ItemResult) {
+    state.withLock {
+      $0.rows[r.item.condition].append(contentsOf: r.rows)
+      $0.notes[r.item.condition].append(contentsOf: r.notes)
+    }
+  }
+  func finish() {}
+  var sorted: (rows: [[ResultRow]], notes: [[FailureNote]]) {
+    var s = state.withLock { $0 }
+    for c in s.rows.indices {
+      s.rows[c].sort { ($0.replicate, $0.method, $0.estimand) < ($1.replicate, $1.method, $1.estimand) }
+      s.notes[c].sort { ($0.replicate, $0.method) < ($1.replicate, $1.method) }
+    }
+    return s
+  }
+}
+
+/// The replicate engine: schedules (condition, replicate) items across threads, runs all of a
+/// study's methods on the same keyed draw, and hands the rows to a sink.
 ///
 /// Scheduling is work sharing over the whole grid: one atomic counter hands out items in order of
 /// decreasing condition cost, so costly conditions start first and no thread waits at a condition
@@ -46,50 +106,55 @@ public struct RunResult: Sendable {
 /// or the order, and rows are sorted before use: results are bit-identical for any thread count.
 /// OpenBLAS is set single-threaded for the run so the cores are not oversubscribed.
 public enum Engine {
+  /// Runs every replicate of every condition in memory.
   public static func run(_ study: Study, conditions: [Condition], options: RunOptions) throws -> RunResult {
+    let sink = MemorySink(conditions: conditions.count)
+    let items = schedule(study, conditions: conditions, reps: options.reps)
+    let timing = try execute(study, conditions: conditions, items: items, options: options, sink: sink)
+    let (rows, notes) = sink.sorted
+    return RunResult(study: study, conditions: conditions, reps: options.reps, seed: options.seed, rows: rows, notes: notes, timing: timing)
+  }
+
+  /// Every item of the grid in scheduling order: conditions by decreasing cost, then replicates.
+  public static func schedule(_ study: Study, conditions: [Condition], reps: Int, keep: (WorkItem) -> Bool = { _ in true }) -> [WorkItem] {
+    let order = conditions.indices.sorted { study.cost(conditions[$0]) > study.cost(conditions[$1]) }
+    return order.flatMap { c in (0..<reps).map { WorkItem(condition: c, replicate: $0) } }.filter(keep)
+  }
+
+  /// Runs `items` on `options.threads` threads into `sink`.
+  public static func execute(
+    _ study: Study, conditions: [Condition], items: [WorkItem], options: RunOptions, sink: any ResultSink
+  ) throws -> RunTiming {
     guard options.reps >= 1 else { throw StudyError.invalidArgument("--reps must be at least 1 (got \(options.reps))") }
     guard options.threads >= 1 else { throw StudyError.invalidArgument("--threads must be at least 1 (got \(options.threads))") }
     for c in conditions { try validate(study, c) }
 
-    let order = conditions.indices.sorted { study.cost(conditions[$0]) > study.cost(conditions[$1]) }
-    let total = conditions.count * options.reps
-    let reps = options.reps
     let next = Atomic<Int>(0)
-    struct Collected {
-      var rows: [[ResultRow]]
-      var notes: [[FailureNote]]
-      var timing: RunTiming
-    }
-    let collected = Mutex(
-      Collected(
-        rows: Array(repeating: [], count: conditions.count), notes: Array(repeating: [], count: conditions.count),
-        timing: RunTiming(methodSeconds: Array(repeating: 0, count: study.methodNames.count))))
-    let progress = options.progress ? ProgressReporter(total: total) : nil
+    let timing = Mutex(RunTiming(methodSeconds: Array(repeating: 0, count: study.methodNames.count)))
+    let progress = options.progress ? ProgressReporter(total: items.count) : nil
     let firstError = Mutex<Error?>(nil)
-
     let previousBLASThreads = BLAS.threads
     BLAS.setThreads(1)
     defer { BLAS.setThreads(previousBLASThreads) }
     let clock = ContinuousClock()
     let start = clock.now
-    DispatchQueue.concurrentPerform(iterations: options.threads) { _ in
-      while true {
-        let item = next.wrappingAdd(1, ordering: .relaxed).oldValue
-        if item >= total { break }
-        let c = order[item / reps]
-        let rep = item % reps
+    DispatchQueue.concurrentPerform(iterations: min(options.threads, max(1, items.count))) { _ in
+      while firstError.withLock({ $0 == nil }) {
+        let k = next.wrappingAdd(1, ordering: .relaxed).oldValue
+        if k >= items.count { break }
+        let item = items[k]
         do {
-          let outcome = try study.replicate(conditions[c], index: rep, seed: options.seed)
-          let (rows, notes) = study.rows(of: outcome, condition: c, replicate: rep)
-          let failed = notes.count
-          collected.withLock {
-            $0.rows[c].append(contentsOf: rows)
-            $0.notes[c].append(contentsOf: notes)
-            $0.timing.generateSeconds += outcome.generateSeconds
-            for (m, o) in outcome.methods.enumerated() { $0.timing.methodSeconds[m] += o.seconds }
-            $0.timing.replicates += 1
+          let outcome = try study.replicate(conditions[item.condition], index: item.replicate, seed: options.seed)
+          let (rows, notes) = study.rows(of: outcome, condition: item.condition, replicate: item.replicate)
+          let methodSeconds = outcome.methods.map(\.seconds)
+          try sink.accept(
+            ItemResult(item: item, rows: rows, notes: notes, generateSeconds: outcome.generateSeconds, methodSeconds: methodSeconds))
+          timing.withLock {
+            $0.generateSeconds += outcome.generateSeconds
+            for (m, s) in methodSeconds.enumerated() { $0.methodSeconds[m] += s }
+            $0.replicates += 1
           }
-          progress?.advance(failures: failed)
+          progress?.advance(failures: notes.count { $0.status == .failed })
         } catch {
           firstError.withLock { if $0 == nil { $0 = error } }
           break
@@ -98,15 +163,10 @@ public enum Engine {
     }
     progress?.finish()
     if let error = firstError.withLock({ $0 }) { throw error }
-    var result = collected.withLock { $0 }
-    result.timing.wallSeconds = (clock.now - start).seconds
-    for c in result.rows.indices {
-      result.rows[c].sort { ($0.replicate, $0.method, $0.estimand) < ($1.replicate, $1.method, $1.estimand) }
-      result.notes[c].sort { ($0.replicate, $0.method) < ($1.replicate, $1.method) }
-    }
-    return RunResult(
-      study: study, conditions: conditions, reps: options.reps, seed: options.seed, rows: result.rows,
-      notes: result.notes, timing: result.timing)
+    try sink.finish()
+    var result = timing.withLock { $0 }
+    result.wallSeconds = (clock.now - start).seconds
+    return result
   }
 
   /// Checks one condition against the study's own rules, as a one-sentence `StudyError`.

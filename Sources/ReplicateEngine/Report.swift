@@ -77,13 +77,11 @@ public struct Report: Sendable {
   public let summary: [SummaryRow]
   public let failures: [FailureDigest]
 
-  public init(_ result: RunResult) {
-    study = result.study
-    conditions = result.conditions
-    reps = result.reps
-    seed = result.seed
-    summary = result.summary()
-    failures = result.failureDigests()
+  public init(_ result: RunResult, paired: Bool = false) {
+    let summarizer = Summarizer(study: result.study, conditions: result.conditions, reps: result.reps, paired: paired)
+    self.init(
+      study: result.study, conditions: result.conditions, reps: result.reps, seed: result.seed,
+      summary: (try? summarizer.summary(from: result)) ?? [], failures: (try? summarizer.failureDigests(from: result)) ?? [])
   }
 
   public init(study: Study, conditions: [Condition], reps: Int, seed: UInt64, summary: [SummaryRow], failures: [FailureDigest]) {
@@ -247,15 +245,18 @@ public struct Manifest: Codable, Sendable {
   public var created: String
   public var host: [String: String]
 
-  public init(result: RunResult, threads: Int) {
-    study = result.study.name
-    seed = result.seed
-    reps = result.reps
-    conditions = result.conditions.map(\.canonical)
-    methods = zip(result.study.methodNames, result.study.methodSettings).map { $1.isEmpty ? $0 : "\($0) [\($1)]" }
+  public var newReplicates: Int
+
+  public init(study: Study, seed: UInt64, reps: Int, conditions: [Condition], threads: Int, wallSeconds: Double, newReplicates: Int) {
+    self.study = study.name
+    self.seed = seed
+    self.reps = reps
+    self.conditions = conditions.map(\.canonical)
+    methods = zip(study.methodNames, study.methodSettings).map { $1.isEmpty ? $0 : "\($0) [\($1)]" }
     self.threads = threads
-    wallSeconds = result.timing.wallSeconds
-    gitCommit = Manifest.gitCommit()
+    self.wallSeconds = wallSeconds
+    self.newReplicates = newReplicates
+    gitCommit = Manifest.currentGitCommit()
     libraries = ["gsl": GSL.version, "openblas": BLAS.configuration, "openblas_core": BLAS.coreName, "lapack": LAPACK.version]
     created = ISO8601DateFormatter().string(from: Date())
     host = [
@@ -265,6 +266,12 @@ public struct Manifest: Codable, Sendable {
     ]
   }
 
+  public init(result: RunResult, threads: Int) {
+    self.init(
+      study: result.study, seed: result.seed, reps: result.reps, conditions: result.conditions, threads: threads,
+      wallSeconds: result.timing.wallSeconds, newReplicates: result.timing.replicates)
+  }
+
   /// A short description of the machine for benchmark output.
   public static var hostDescription: String {
     String(format: "%.1f GiB, ", Double(ProcessInfo.processInfo.physicalMemory) / 1_073_741_824)
@@ -272,7 +279,7 @@ public struct Manifest: Codable, Sendable {
   }
 
   /// The current git commit (with "+dirty" when the tree has changes), or "unknown" outside a checkout.
-  static func gitCommit() -> String {
+  public static func currentGitCommit() -> String {
     func git(_ args: [String]) -> String? {
       let p = Process()
       p.executableURL = URL(fileURLWithPath: "/usr/bin/env")

@@ -61,6 +61,14 @@ public struct FailureNote: Sendable, Equatable {
   public var method: Int16
   public var status: ResultRow.Status
   public var message: String
+
+  public init(condition: Int32, replicate: Int32, method: Int16, status: ResultRow.Status, message: String) {
+    self.condition = condition
+    self.replicate = replicate
+    self.method = method
+    self.status = status
+    self.message = message
+  }
 }
 
 extension Study {

@@ -95,7 +95,7 @@ public struct Study: Sendable {
   public let cost: @Sendable (Condition) -> Double
   /// Throws `StudyError.impossibleCondition` for a condition that cannot be run.
   public let validate: @Sendable (Condition) throws -> Void
-  let replicateBody: @Sendable (Condition, RandomStream) -> ReplicateOutcome
+  var replicateBody: @Sendable (Condition, RandomStream) -> ReplicateOutcome
 
   public init<Sample>(
     name: String, aim: String, seed: UInt64, factors: [Factor], estimands: [EstimandSpec],
@@ -206,3 +206,31 @@ extension Study {
 }
 
 import Foundation
+
+extension Study {
+  /// The condition named by "N=100,T=50,r=2" (for replaying one replicate). Every factor must be
+  /// given, except factors whose default grid has a single value.
+  public func condition(parsing spec: String) throws(StudyError) -> Condition {
+    var given: [String: String] = [:]
+    for part in spec.split(separator: ",") {
+      let kv = part.split(separator: "=", maxSplits: 1).map { String($0).trimmingCharacters(in: .whitespaces) }
+      guard kv.count == 2, !kv[0].isEmpty else {
+        throw .invalidArgument("bad --condition '\(spec)': write it as factor=value,factor=value (e.g. N=100,T=50)")
+      }
+      guard let factor = factors.first(where: { $0.name == kv[0] }) else { throw .unknownFactor(kv[0], known: factors.map(\.name)) }
+      guard let v = factor.canonical(kv[1]) else { throw .badValue(factor: kv[0], value: kv[1], expected: "a \(factor.kind.rawValue) value") }
+      given[kv[0]] = v
+    }
+    var values: [String] = []
+    for f in factors {
+      if let v = given[f.name] {
+        values.append(v)
+      } else if f.values.count == 1 {
+        values.append(f.values[0])
+      } else {
+        throw .invalidArgument("--condition must give factor \(f.name) (one of \(f.values.joined(separator: ", ")), or any \(f.kind.rawValue) value)")
+      }
+    }
+    return Condition(names: factors.map(\.name), values: values)
+  }
+}

@@ -19,15 +19,38 @@ public struct FailureDigest: Sendable, Equatable {
   public let firstReplicate: Int
 }
 
-extension RunResult {
+/// Computes performance tables from stored rows, one condition at a time (memory grows with one
+/// condition's rows, never with the whole run).
+public struct Summarizer {
+  public let study: Study
+  public let conditions: [Condition]
+  public let reps: Int
+  /// With `paired`, every method is judged on the same replicates: those where all methods
+  /// succeeded for all estimands.
+  public let paired: Bool
+  public let alpha: Double
+
+  public init(study: Study, conditions: [Condition], reps: Int, paired: Bool = false, alpha: Double = 0.05) {
+    self.study = study
+    self.conditions = conditions
+    self.reps = reps
+    self.paired = paired
+    self.alpha = alpha
+  }
+
   /// The performance measures of every condition × method × estimand.
   ///
-  /// Measures use the replicates where the method succeeded (status ok) for that estimand; the
-  /// failure, non-convergence and not-identified rates are reported next to them over all
-  /// replicates, each with its binomial MCSE.
-  public func summary(alpha: Double = 0.05) -> [SummaryRow] {
+  /// Measures use the replicates where the method succeeded (status ok) for that estimand (or,
+  /// paired, where every method succeeded); the failure, non-convergence and not-identified rates
+  /// are reported next to them over all replicates, each with its binomial MCSE.
+  public func summary(from source: any RowSource) throws -> [SummaryRow] {
     var out: [SummaryRow] = []
-    for (c, rows) in self.rows.enumerated() {
+    for c in conditions.indices {
+      var rows = try source.rows(condition: c, reps: reps)
+      if paired {
+        let bad = Set(rows.filter { $0.status == .failed || $0.status == .notConverged }.map(\.replicate))
+        rows = rows.filter { !bad.contains($0.replicate) || $0.status != .ok }
+      }
       for (m, method) in study.methodNames.enumerated() {
         for (e, spec) in study.estimands.enumerated() {
           let cell = rows.filter { Int($0.method) == m && Int($0.estimand) == e }
@@ -69,9 +92,10 @@ extension RunResult {
   }
 
   /// The first `limit` distinct failure messages per condition × method, with their counts.
-  public func failureDigests(limit: Int = 3) -> [FailureDigest] {
+  public func failureDigests(from source: any RowSource, limit: Int = 3) throws -> [FailureDigest] {
     var out: [FailureDigest] = []
-    for (c, notes) in self.notes.enumerated() {
+    for c in conditions.indices {
+      let notes = try source.notes(condition: c, reps: reps)
       for (m, method) in study.methodNames.enumerated() {
         var seen: [String: (count: Int, first: Int, status: String)] = [:]
         var order: [String] = []

@@ -14,6 +14,6 @@ struct StudyCommand: ParsableCommand {
       'study NAME' is short for 'study run NAME'.
       """,
     version: "0.1.0",
-    subcommands: [Run.self, List.self, Show.self, Bench.self],
+    subcommands: [Run.self, List.self, Show.self, Check.self, Baseline.self, Merge.self, Bench.self],
     defaultSubcommand: Run.self)
 }

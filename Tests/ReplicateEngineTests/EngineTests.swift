@@ -5,44 +5,6 @@ import ReplicateEngine
 import Testing
 import TestSupport
 
-/// A toy study with a known answer: x₁…x_n iid N(μ, 1); the sample mean with its exact SE 1/√n
-/// (so its 95% Wald interval covers μ with probability exactly 0.95); a method that fails on
-/// every replicate whose first draw is above 1.5 (P = 1 − Φ(1.5 − μ)); and a method whose fit
-/// reports non-convergence on every third replicate.
-private func toyStudy(failing: Bool = true) -> Study {
-  var methods: [StudyMethod<[Double]>] = [
-    StudyMethod("mean") { x, _ in
-      let m = x.reduce(0, +) / Double(x.count)
-      return MethodOutput([Estimate.wald("mu", value: m, se: 1 / Double(x.count).squareRoot())])
-    },
-    StudyMethod("median") { x, _ in
-      let s = x.sorted()
-      return MethodOutput([Estimate(estimand: "mu", value: s[s.count / 2])])
-    },
-  ]
-  if failing {
-    methods.append(
-      StudyMethod("fragile") { x, _ in
-        if x[0] > 1.5 { throw EstimationError.numerical("first draw above 1.5") }
-        return MethodOutput([Estimate(estimand: "mu", value: x[0])], fit: FitSummary(converged: Int(x[1] * 1e6) % 3 != 0, iterations: 5, message: "cap"))
-      })
-  }
-  return Study(
-    name: "toy", aim: "toy", seed: 7,
-    factors: [Factor("n", integers: [5, 20]), Factor("mu", reals: [0, 0.5])],
-    estimands: [EstimandSpec("mu", .continuous)],
-    columns: [TableColumn("mu", "bias"), TableColumn("mu", "coverage")],
-    cost: { c in Double((try? c.int("n")) ?? 1) },
-    validate: { c in
-      if try c.int("n") < 2 { throw StudyError.impossibleCondition(condition: c.canonical, reason: "n must be at least 2") }
-    },
-    generate: { c, rng in
-      let mu = try c.double("mu")
-      return Draw(rng.normals(try c.int("n"), mean: mu), truth: ["mu": mu])
-    },
-    methods: methods)
-}
-
 @Suite struct EngineTests {
   @Test func resultsAreBitIdenticalForAnyThreadCount() throws {
     let study = toyStudy()
@@ -85,7 +47,7 @@ private func toyStudy(failing: Bool = true) -> Study {
       #expect(with.rows[c].count { $0.method == 2 && $0.status == .failed } == expectedFailures)
       #expect(with.notes[c].allSatisfy { $0.status != .failed || $0.message.contains("first draw above 1.5") })
     }
-    let summary = with.summary()
+    let summary = Report(with).summary
     let rate = summary.first { $0.condition == 0 && $0.method == "fragile" && $0.measure == "failure_rate" }!
     let p = rate.estimate
     #expect(abs(rate.mcse! - (p * (1 - p) / 400).squareRoot()) < 1e-15)
@@ -98,10 +60,10 @@ private func toyStudy(failing: Bool = true) -> Study {
   @Test func exactIntervalCoversAtNominalRate() throws {
     let study = toyStudy(failing: false)
     let r = try Engine.run(study, conditions: study.defaultConditions, options: RunOptions(reps: 2000, seed: 1, threads: 2))
-    for s in r.summary() where s.method == "mean" && s.measure == "coverage" {
+    for s in Report(r).summary where s.method == "mean" && s.measure == "coverage" {
       #expect(abs(s.estimate - 0.95) < 3 * (0.95 * 0.05 / 2000).squareRoot())
     }
-    for s in r.summary() where s.method == "mean" && s.measure == "bias" {
+    for s in Report(r).summary where s.method == "mean" && s.measure == "bias" {
       #expect(abs(s.estimate) < 3 * s.mcse!)
     }
   }

@@ -1,0 +1,192 @@
+import Foundation
+import ReplicateEngine
+import ResultStore
+import Testing
+import TestSupport
+
+private func scratchStore() -> URL {
+  FileManager.default.temporaryDirectory.appendingPathComponent("simstudy-store-\(UUID().uuidString)/store.sqlite")
+}
+
+/// A sink that fails after `limit` items, like a process killed mid-run (what was committed stays).
+private final class CrashingSink: ResultSink, @unchecked Sendable {
+  let inner: ResultStore
+  let limit: Int
+  private var seen = 0
+  private let lock = NSLock()
+  init(_ inner: ResultStore, after limit: Int) {
+    self.inner = inner
+    self.limit = limit
+  }
+  struct Crash: Error {}
+  func accept(_ r: ItemResult) throws {
+    lock.lock()
+    seen += 1
+    let crash = seen > limit
+    lock.unlock()
+    if crash { throw Crash() }
+    try inner.accept(r)
+  }
+  func finish() throws {}
+}
+
+/// Runs the toy study into a store (resuming) and returns the summary CSV and the new item count.
+private func runIntoStore(
+  _ study: Study, _ url: URL, reps: Int, seed: UInt64 = 9, threads: Int = 2, shard: ((WorkItem) -> Bool)? = nil
+) throws -> (csv: String, ran: Int) {
+  let conditions = study.defaultConditions
+  let store = try ResultStore(url: url, fingerprint: StudyFingerprint(study: study, seed: seed))
+  try store.bind(conditions)
+  let done = try store.completed(reps: reps)
+  let items = Engine.schedule(study, conditions: conditions, reps: reps) { !done.contains($0) && (shard?($0) ?? true) }
+  let timing = try Engine.execute(
+    study, conditions: conditions, items: items, options: RunOptions(reps: reps, seed: seed, threads: threads), sink: store)
+  let s = Summarizer(study: study, conditions: conditions, reps: reps)
+  let report = Report(
+    study: study, conditions: conditions, reps: reps, seed: seed, summary: try s.summary(from: store),
+    failures: try s.failureDigests(from: store))
+  return (report.csv, timing.replicates)
+}
+
+private func memoryCSV(_ study: Study, reps: Int, seed: UInt64 = 9) throws -> String {
+  Report(try Engine.run(study, conditions: study.defaultConditions, options: RunOptions(reps: reps, seed: seed, threads: 2))).csv
+}
+
+@Suite struct ResultStoreTests {
+  @Test func storeSummaryEqualsInMemorySummary() throws {
+    let url = scratchStore()
+    defer { try? FileManager.default.removeItem(at: url.deletingLastPathComponent()) }
+    let (csv, ran) = try runIntoStore(toyStudy(), url, reps: 150)
+    #expect(ran == 600)
+    #expect(csv == (try memoryCSV(toyStudy(), reps: 150)))
+  }
+
+  /// Interrupted runs resume with only the missing items; the final summary is byte-identical to an
+  /// uninterrupted run, and the file passes SQLite's integrity check.
+  @Test func resumeAfterCrashIsByteIdentical() throws {
+    let url = scratchStore()
+    defer { try? FileManager.default.removeItem(at: url.deletingLastPathComponent()) }
+    let study = toyStudy()
+    for limit in [37, 211, 150] {
+      let store = try ResultStore(url: url, fingerprint: StudyFingerprint(study: study, seed: 9))
+      store.batchSize = 16
+      try store.bind(study.defaultConditions)
+      let done = try store.completed(reps: 150)
+      let items = Engine.schedule(study, conditions: study.defaultConditions, reps: 150) { !done.contains($0) }
+      #expect(throws: CrashingSink.Crash.self) {
+        try Engine.execute(
+          study, conditions: study.defaultConditions, items: items, options: RunOptions(reps: 150, seed: 9, threads: 2),
+          sink: CrashingSink(store, after: limit))
+      }
+    }
+    let (csv, ran) = try runIntoStore(study, url, reps: 150)
+    #expect(ran < 600)
+    #expect(csv == (try memoryCSV(study, reps: 150)))
+    let store = try ResultStore(url: url, fingerprint: StudyFingerprint(study: study, seed: 9))
+    #expect(try store.integrityCheck() == "ok")
+  }
+
+  @Test func moreReplicatesComputeOnlyTheNewOnes() throws {
+    let url = scratchStore()
+    defer { try? FileManager.default.removeItem(at: url.deletingLastPathComponent()) }
+    _ = try runIntoStore(toyStudy(), url, reps: 100)
+    let (csv, ran) = try runIntoStore(toyStudy(), url, reps: 200)
+    #expect(ran == 400)  // 4 conditions × 100 new replicates
+    #expect(csv == (try memoryCSV(toyStudy(), reps: 200)))
+    // Asking for fewer replicates than stored summarises the first ones and runs nothing.
+    let (csv50, ran50) = try runIntoStore(toyStudy(), url, reps: 50)
+    let expected50 = try memoryCSV(toyStudy(), reps: 50)
+    #expect(ran50 == 0)
+    #expect(csv50 == expected50)
+  }
+
+  @Test func threeShardsMergedEqualOneRun() throws {
+    let dir = FileManager.default.temporaryDirectory.appendingPathComponent("simstudy-shards-\(UUID().uuidString)")
+    defer { try? FileManager.default.removeItem(at: dir) }
+    let study = toyStudy()
+    var shards: [URL] = []
+    for i in 0..<3 {
+      let u = dir.appendingPathComponent("shard-\(i + 1)-of-3.sqlite")
+      _ = try runIntoStore(study, u, reps: 120, threads: 1) { $0.replicate % 3 == i }
+      shards.append(u)
+    }
+    let merged = dir.appendingPathComponent("store.sqlite")
+    let target = try ResultStore(url: merged, fingerprint: StudyFingerprint(study: study, seed: 9))
+    #expect(try target.merge(shards) == 480)
+    #expect(try target.merge(shards) == 0)  // merging again adds nothing and does not conflict
+    let (csv, ran) = try runIntoStore(study, merged, reps: 120)
+    #expect(ran == 0)
+    #expect(csv == (try memoryCSV(study, reps: 120)))
+  }
+
+  /// A store whose rows disagree with the target (same definition, different estimator output) is
+  /// refused as a whole: nothing is written.
+  @Test func mergeRefusesDisagreeingRowsAndOtherDefinitions() throws {
+    let dir = FileManager.default.temporaryDirectory.appendingPathComponent("simstudy-merge-\(UUID().uuidString)")
+    defer { try? FileManager.default.removeItem(at: dir) }
+    let study = toyStudy()
+    let a = dir.appendingPathComponent("a.sqlite")
+    let b = dir.appendingPathComponent("b.sqlite")
+    _ = try runIntoStore(study, a, reps: 30)
+    let perturbed = study.perturbed(method: "median") { e in
+      var e = e
+      e.value += 1
+      return e
+    }
+    _ = try runIntoStore(perturbed, b, reps: 40)
+    let target = try ResultStore(url: a, fingerprint: StudyFingerprint(study: study, seed: 9))
+    let before = try target.itemCount()
+    #expect(throws: StudyError.self) { try target.merge([b]) }
+    #expect(try target.itemCount() == before)
+    let other = dir.appendingPathComponent("other.sqlite")
+    _ = try runIntoStore(study, other, reps: 5, seed: 10)
+    do {
+      _ = try target.merge([other])
+      Issue.record("merging a store with another seed must fail")
+    } catch {
+      #expect("\(error)".contains("seed 10 ≠ 9"))
+    }
+  }
+
+  /// A changed definition is refused with what differs and how to proceed; the file is untouched.
+  @Test func changedDefinitionIsRefusedWithoutTouchingTheStore() throws {
+    let url = scratchStore()
+    defer { try? FileManager.default.removeItem(at: url.deletingLastPathComponent()) }
+    _ = try runIntoStore(toyStudy(), url, reps: 10)
+    let bytes = try Data(contentsOf: url)
+    do {
+      _ = try ResultStore(url: url, fingerprint: StudyFingerprint(study: toyStudy(failing: false), seed: 9))
+      Issue.record("a different method list must be refused")
+    } catch {
+      let message = "\(error)"
+      #expect(message.contains("methods") && message.contains("--fresh") && message.contains("--store"))
+    }
+    #expect(try Data(contentsOf: url) == bytes)
+  }
+
+  @Test func foreignOrCorruptFilesAreRefusedUntouched() throws {
+    let dir = FileManager.default.temporaryDirectory.appendingPathComponent("simstudy-foreign-\(UUID().uuidString)")
+    try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
+    defer { try? FileManager.default.removeItem(at: dir) }
+    let garbage = dir.appendingPathComponent("garbage.sqlite")
+    let junk = Data((0..<4096).map { UInt8(truncatingIfNeeded: $0 &* 7919) })
+    try junk.write(to: garbage)
+    #expect(throws: StudyError.self) { try ResultStore(url: garbage, fingerprint: StudyFingerprint(study: toyStudy(), seed: 9)) }
+    #expect(try Data(contentsOf: garbage) == junk)
+    // A real SQLite database of something else.
+    let foreign = dir.appendingPathComponent("foreign.sqlite")
+    let p = Process()
+    p.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+    p.arguments = ["python3", "-c", "import sqlite3,sys; c=sqlite3.connect(sys.argv[1]); c.execute('create table t(x)'); c.commit()", foreign.path]
+    try p.run()
+    p.waitUntilExit()
+    let original = try Data(contentsOf: foreign)
+    do {
+      _ = try ResultStore(url: foreign, fingerprint: StudyFingerprint(study: toyStudy(), seed: 9))
+      Issue.record("a foreign database must be refused")
+    } catch {
+      #expect("\(error)".contains("is not a SimStudy store"))
+    }
+    #expect(try Data(contentsOf: foreign) == original)
+  }
+}
