@@ -55,6 +55,12 @@ private func scratch() throws -> URL {
     (["rank-recovery", "--set", "N=50", "--set", "T=50", "--set", "r=49"], "r = 49 must be below min(N, T) = 50"),
     (["rank-recovery", "--set", "N=50", "--set", "T=10"], "kmax = 8 needs"),
     (["show", "rank-recovery", "--results", "/nonexistent-simstudy"], "no results for rank-recovery"),
+    (["rank-recovery", "--shard", "4/3"], "--shard"),
+    (["rank-recovery", "--shard", "0/2"], "--shard"),
+    (["rank-recovery", "--condition", "N=50,T=50,r=1,sd=1"], "--condition and --rep go together"),
+    (["rank-recovery", "--condition", "N=50", "--rep", "3"], "--condition must give factor T"),
+    (["check", "rank-recovery", "--results", "/nonexistent-simstudy"], "no baseline at"),
+    (["merge", "rank-recovery", "/nonexistent-simstudy/a.sqlite"], "not a readable SimStudy store"),
   ])
   func badInputGetsOneSentence(_ args: [String], _ expected: String) throws {
     let r = try study(args)
@@ -94,5 +100,72 @@ private func scratch() throws -> URL {
     let shown = try study(["show", "rank-recovery", "--results", "A"], in: dir)
     #expect(shown.status == 0)
     #expect(shown.stdout.contains("IC_p2"))
+  }
+
+  private let small = ["--set", "N=50", "--set", "T=50", "--set", "r=1", "--set", "sd=1", "--quiet"]
+
+  /// A second run resumes: a larger --reps computes only the new replicates; a different seed
+  /// against the same store is refused with what differs and how to proceed.
+  @Test func resumeExtendAndRefuseChangedDefinition() throws {
+    let dir = try scratch()
+    defer { try? FileManager.default.removeItem(at: dir) }
+    let first = try study(["rank-recovery", "--reps", "4"] + small, in: dir)
+    #expect(first.status == 0)
+    #expect(first.stdout.contains("4 new replicates"))
+    let second = try study(["rank-recovery", "--reps", "10"] + small, in: dir)
+    #expect(second.stdout.contains("6 new replicates") && second.stdout.contains("(4 already stored)"))
+    let refused = try study(["rank-recovery", "--reps", "10", "--seed", "1"] + small, in: dir)
+    #expect(refused.status != 0)
+    #expect(refused.stderr.contains("seed") && refused.stderr.contains("--fresh"))
+    let fresh = try study(["rank-recovery", "--reps", "3", "--seed", "1", "--fresh"] + small, in: dir)
+    #expect(fresh.status == 0 && fresh.stdout.contains("3 new replicates"))
+  }
+
+  /// Three shards merged give the same summary.csv as one run; a replayed replicate prints every method.
+  @Test func shardsMergeAndReplay() throws {
+    let dir = try scratch()
+    defer { try? FileManager.default.removeItem(at: dir) }
+    #expect(try study(["rank-recovery", "--reps", "9", "--results", "one"] + small, in: dir).status == 0)
+    var stores: [String] = []
+    for i in 1...3 {
+      let r = try study(["rank-recovery", "--reps", "9", "--results", "sh", "--shard", "\(i)/3"] + small, in: dir)
+      #expect(r.status == 0 && r.stdout.contains("shard \(i)/3: 3 replicates"))
+      stores.append("sh/rank-recovery/shard-\(i)-of-3.sqlite")
+    }
+    let merged = try study(["merge", "rank-recovery", "--results", "sh"] + stores, in: dir)
+    #expect(merged.status == 0 && merged.stdout.contains("merged 9 replicates"))
+    let summarised = try study(["rank-recovery", "--reps", "9", "--results", "sh"] + small, in: dir)
+    #expect(summarised.stdout.contains("0 new replicates"))
+    let a = try String(contentsOf: dir.appendingPathComponent("one/rank-recovery/summary.csv"), encoding: .utf8)
+    let b = try String(contentsOf: dir.appendingPathComponent("sh/rank-recovery/summary.csv"), encoding: .utf8)
+    #expect(a == b)
+    let replay = try study(["rank-recovery", "--condition", "N=50,T=50,r=1,sd=1", "--rep", "5"], in: dir)
+    #expect(replay.status == 0)
+    for m in ["IC_p1", "PC_p3", "ER", "GR", "ED"] { #expect(replay.stdout.contains(m)) }
+  }
+
+  /// kill -9 at two moments, then resume: summary.csv is byte-identical to an uninterrupted run.
+  @Test func killedRunResumesToIdenticalSummary() throws {
+    let dir = try scratch()
+    defer { try? FileManager.default.removeItem(at: dir) }
+    let args = ["rank-recovery", "--reps", "1500", "--threads", "2"] + small
+    #expect(try study(args + ["--results", "clean"], in: dir).status == 0)
+    for delay in [0.4, 1.0] {
+      let p = Process()
+      p.executableURL = packageRoot.appendingPathComponent(".build/debug/study")
+      p.arguments = args + ["--results", "killed"]
+      p.currentDirectoryURL = dir
+      p.standardOutput = FileHandle.nullDevice
+      p.standardError = FileHandle.nullDevice
+      try p.run()
+      Thread.sleep(forTimeInterval: delay)
+      kill(p.processIdentifier, SIGKILL)
+      p.waitUntilExit()
+    }
+    let resumed = try study(args + ["--results", "killed"], in: dir)
+    #expect(resumed.status == 0)
+    let a = try String(contentsOf: dir.appendingPathComponent("clean/rank-recovery/summary.csv"), encoding: .utf8)
+    let b = try String(contentsOf: dir.appendingPathComponent("killed/rank-recovery/summary.csv"), encoding: .utf8)
+    #expect(a == b)
   }
 }
