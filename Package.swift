@@ -44,5 +44,6 @@ let package = Package(
     // MARK: Tests
     .testTarget(name: "LinearAlgebraTests", dependencies: ["LinearAlgebra", "TestSupport"]),
     .testTarget(name: "RandomStreamsTests", dependencies: ["RandomStreams", "TestSupport"]),
+    .testTarget(name: "EstimatorsTests", dependencies: ["Estimators", "LinearAlgebra", "RandomStreams", "TestSupport"]),
   ]
 )
