@@ -52,5 +52,6 @@ let package = Package(
     .testTarget(name: "ReplicateEngineTests", dependencies: ["ReplicateEngine", "Estimators", "RandomStreams", "TestSupport"]),
     .testTarget(name: "ResultStoreTests", dependencies: ["ResultStore", "ReplicateEngine", "Estimators", "TestSupport"]),
     .testTarget(name: "StudyCLITests", dependencies: ["Studies", "TestSupport"]),
+    .testTarget(name: "EstimatorsTests", dependencies: ["Estimators", "LinearAlgebra", "RandomStreams", "TestSupport"]),
   ]
 )

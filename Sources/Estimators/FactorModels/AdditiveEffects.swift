@@ -1,0 +1,92 @@
+import LinearAlgebra
+
+/// The additive effects removed from a T×N panel before its factor structure is estimated (the
+/// `force` option of Bai's and Xu's interactive-fixed-effects software).
+///
+/// The grand mean μ is always removed. `unit` also removes unit effects α_i, `time` period
+/// effects ξ_t, `twoWay` both. For a balanced panel the sequential demeaning below is the exact
+/// least-squares fit of the additive part:
+///
+///     E = Y − μ,  μ = mean of all Y_ti
+///     α_i = mean_t E_ti,  E ← E − α          (unit, twoWay)
+///     ξ_t = mean_i E_ti,  E ← E − ξ          (time, twoWay; computed after the α step)
+public enum AdditiveEffects: String, Sendable, CaseIterable {
+  case none, unit, time, twoWay
+
+  /// Whether unit effects α_i are removed.
+  public var removesUnitEffects: Bool { self == .unit || self == .twoWay }
+  /// Whether period effects ξ_t are removed.
+  public var removesPeriodEffects: Bool { self == .time || self == .twoWay }
+
+  /// The additive-effect parameters beyond the grand mean, net of the r that the factor part
+  /// absorbs (ALGORITHMS §1): 0, (N−1)−r, (T−1)−r or (N−1)+(T−1)−2r.
+  func extraParameters(units n: Int, periods t: Int, rank r: Int) -> Int {
+    switch self {
+    case .none: 0
+    case .unit: (n - 1) - r
+    case .time: (t - 1) - r
+    case .twoWay: (n - 1) + (t - 1) - 2 * r
+    }
+  }
+
+  /// An upper bound on the rank of the demeaned panel: removing unit means makes every column sum
+  /// to zero (rank ≤ T − 1), removing period means every row (rank ≤ N − 1).
+  func rankBound(units n: Int, periods t: Int) -> Int {
+    Swift.min(t - (removesUnitEffects ? 1 : 0), n - (removesPeriodEffects ? 1 : 0))
+  }
+}
+
+/// A panel with its additive effects removed: E, μ, α (N, zeros when not removed), ξ (T, likewise).
+struct DemeanedPanel {
+  var residual: Matrix
+  var mean: Double
+  var unitEffects: [Double]
+  var periodEffects: [Double]
+
+  /// Demeans `y` (T×N) as `AdditiveEffects` documents. One pass per effect, O(NT). The grand
+  /// mean is NaN or infinite exactly when some element is, so it doubles as the finiteness check.
+  init(_ y: Matrix, force: AdditiveEffects) {
+    let t = y.rows
+    let n = y.cols
+    var e = y.elements
+    var alpha = [Double](repeating: 0, count: n)
+    var xi = [Double](repeating: 0, count: t)
+    var grand = 0.0
+    e.withUnsafeMutableBufferPointer { p in
+      var s = 0.0
+      for k in 0..<(n * t) { s += p[k] }
+      grand = s / Double(n * t)
+      for k in 0..<(n * t) { p[k] -= grand }
+      if force.removesUnitEffects {
+        alpha.withUnsafeMutableBufferPointer { a in
+          for i in 0..<n {
+            let base = i * t
+            var si = 0.0
+            for s in 0..<t { si += p[base + s] }
+            let ai = si / Double(t)
+            a[i] = ai
+            for s in 0..<t { p[base + s] -= ai }
+          }
+        }
+      }
+      if force.removesPeriodEffects {
+        xi.withUnsafeMutableBufferPointer { x in
+          for i in 0..<n {
+            let base = i * t
+            for s in 0..<t { x[s] += p[base + s] }
+          }
+          let scale = 1 / Double(n)
+          for s in 0..<t { x[s] *= scale }
+          for i in 0..<n {
+            let base = i * t
+            for s in 0..<t { p[base + s] -= x[s] }
+          }
+        }
+      }
+    }
+    residual = Matrix(rows: t, cols: n, elements: e)
+    mean = grand
+    unitEffects = alpha
+    periodEffects = xi
+  }
+}
