@@ -47,6 +47,9 @@ public let rankRecoveryStudy = Study(
     Factor("r", integers: [1, 2, 3], help: "true number of factors"),
     Factor("sd", reals: [0.5, 1, 2], help: "noise standard deviation"),
     Factor("kmax", integers: [8], help: "largest rank considered"),
+    Factor(
+      "factors", texts: ["smooth"],
+      help: "smooth: the package example's sin/cos factors with additive effects; gaussian: Bai–Ng iid N(0, I) factors, no additive effects"),
   ],
   estimands: [
     EstimandSpec("r", .discrete, help: "The selected number of factors; truth r."),
@@ -85,7 +88,13 @@ public let rankRecoveryStudy = Study(
     }
   })
 
-/// The default-preset factor panel (smooth factors, additive effects) at a condition.
+/// The factor panel of a condition: the default preset (smooth factors, additive effects) or,
+/// with factors=gaussian, Bai & Ng's iid Gaussian factors and loadings with the same noise sd.
 func rankRecoveryDesign(_ c: Condition) throws -> FactorPanel {
-  FactorPanel.smoothExample(n: try c.int("N"), t: try c.int("T"), r: try c.int("r"), noiseSD: try c.double("sd"))
+  let (n, t, r, sd) = (try c.int("N"), try c.int("T"), try c.int("r"), try c.double("sd"))
+  switch try c.string("factors") {
+  case "smooth": return FactorPanel.smoothExample(n: n, t: t, r: r, noiseSD: sd)
+  case "gaussian": return FactorPanel.baiNg(n: n, t: t, r: r, theta: sd * sd)
+  case let other: throw DesignError("factors must be smooth or gaussian (got '\(other)')")
+  }
 }

@@ -92,7 +92,7 @@ private func scratch() throws -> URL {
     let csvA = try String(contentsOf: dir.appendingPathComponent("A/rank-recovery/summary.csv"), encoding: .utf8)
     let csvB = try String(contentsOf: dir.appendingPathComponent("B/rank-recovery/summary.csv"), encoding: .utf8)
     #expect(csvA == csvB)
-    #expect(csvA.hasPrefix("N,T,r,sd,kmax,method,estimand,measure,estimate,mcse\n"))
+    #expect(csvA.hasPrefix("N,T,r,sd,kmax,factors,method,estimand,measure,estimate,mcse\n"))
     #expect(a.stdout.contains("P(r̂ = r)") && a.stdout.contains("IC_p2"))
     for f in ["summary.md", "manifest.json"] {
       #expect(FileManager.default.fileExists(atPath: dir.appendingPathComponent("A/rank-recovery/\(f)").path))
