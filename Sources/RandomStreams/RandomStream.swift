@@ -73,9 +73,11 @@ public final class RandomStream {
 
   /// `count` iid N(mean, sd²) draws.
   public func normals(_ count: Int, mean: Double = 0, sd: Double = 1) -> [Double] {
-    var out = [Double](repeating: 0, count: count)
-    for i in 0..<count { out[i] = mean + gsl_ran_gaussian_ziggurat(r, sd) }
-    return out
+    let generator = r
+    return [Double](unsafeUninitializedCapacity: count) { buffer, initialized in
+      for i in 0..<count { buffer[i] = mean + gsl_ran_gaussian_ziggurat(generator, sd) }
+      initialized = count
+    }
   }
 
   /// A Bernoulli(p) draw (true with probability p).

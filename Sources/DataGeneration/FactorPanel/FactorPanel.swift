@@ -137,8 +137,9 @@ public struct FactorPanel: DataGeneratingProcess, Equatable {
     let common = signal
     if additiveEffects {
       let alpha = rng.normals(n, sd: 0.5)
-      for i in 0..<n {
-        for s in 0..<t { signal.elements[s + i * t] += alpha[i] + 0.04 * Double(s) + 0.35 * sin(Double(s) / 5) }
+      let xi = (0..<t).map { 0.04 * Double($0) + 0.35 * sin(Double($0) / 5) }
+      signal.elements.withUnsafeMutableBufferPointer { y in
+        for i in 0..<n { for s in 0..<t { y[s + i * t] += alpha[i] + xi[s] } }
       }
     }
     if mu != 0 { for k in signal.elements.indices { signal.elements[k] += mu } }
@@ -158,7 +159,7 @@ public struct FactorPanel: DataGeneratingProcess, Equatable {
     }
     var y = signal
     let e = drawErrors(rng)
-    for k in y.elements.indices { y.elements[k] += e[k] }
+    y.elements.withUnsafeMutableBufferPointer { yp in for k in 0..<yp.count { yp[k] += e[k] } }
     return Sample(y: y, signal: signal, covariates: covariates, factors: factors, loadings: loadings)
   }
 
