@@ -118,6 +118,12 @@ func swapped(_ force: AdditiveEffects) -> AdditiveEffects {
         #expect(fit.parameterCount == np)
         #expect(close(fit.sigma2, ssr / Double(n * t - np), 1e-10))
         #expect(close(fit.ic, log(ssr / Double(n * t - np)) + Double(np) * log(Double(n * t)) / Double(n * t), 1e-10))
+        // PC as the fect package reports it: SSR/(NT) + r·σ²·c·(N+T)/(NT)·ln(NT/(N+T)),
+        // c = max(N, 60)·max(T, 60)/(NT).
+        let nt = Double(n * t)
+        let c = Double(max(n, 60) * max(t, 60)) / nt
+        let pc = ssr / nt + Double(r) * fit.sigma2 * c * Double(n + t) / nt * log(nt / Double(n + t))
+        #expect(close(fit.pc, pc, 1e-10))
         #expect(fit.alpha.count == n && fit.xi.count == t && fit.predict() == fit.fitted)
         #expect(fit.summary == .exact && fit.estimates.isEmpty)
       }
@@ -188,8 +194,8 @@ func swapped(_ force: AdditiveEffects) -> AdditiveEffects {
     for r in [-1, 12, 13] {
       #expect(throws: EstimationError.self) { try InteractiveFixedEffects(rank: r).fit(ok) }
     }
-    // r = 11 = min(N, T) − 1 exceeds the rank bound 11 − 0? Two-way demeaning leaves rank ≤ 11,
-    // and r = 11 would fit exactly with no residual degrees of freedom.
+    // Two-way demeaning leaves a 12×20 panel with rank ≤ 11, so r = 11 would fit exactly with no
+    // residual degrees of freedom: rejected; r = 10 is the largest rank allowed.
     #expect(throws: EstimationError.self) { try InteractiveFixedEffects(rank: 11).fit(ok) }
     #expect(try InteractiveFixedEffects(rank: 10).fit(ok).rank == 10)
     y[3, 4] = .nan
