@@ -34,40 +34,42 @@ public struct InteractiveFixedEffects: Sendable {
 
   // MARK: No covariates
 
-  /// The exact rank-r fit of a T×N panel without covariates. Computes only the top r eigenpairs.
+  /// The exact rank-r fit of a T×N panel without covariates: one Gram matrix, its tridiagonal
+  /// reduction and only the top r eigenpairs.
   ///
   /// Throws `EstimationError.invalidInput` for non-finite values, T or N below 2, r < 0,
   /// r ≥ min(N, T), r at or above the rank bound of the demeaned panel, or no residual degrees of
   /// freedom (NT − np ≤ 0).
   public func fit(_ y: Matrix) throws -> IFEFit {
     try Self.checkRank(rank, periods: y.rows, units: y.cols, force: force, covariates: 0)
-    let spectrum = try PanelSpectrum(validating: y, force: force, kmax: 0, eigenpairs: rank)
+    let spectrum = try PanelSpectrum(validating: y, force: force, kmax: 0, purpose: rank == 0 ? .none : .fit)
     return try Self.fit(spectrum: spectrum, rank: rank)
   }
 
-  /// The exact rank-r fit reusing a spectrum's demeaning and eigen-decomposition (the force is the
-  /// spectrum's). When r exceeds the eigenpairs the spectrum kept (kmax + 5), the top r are
-  /// recomputed from its demeaned panel. Same result as `fit(_:)` up to the signs of the factors.
+  /// The exact rank-r fit reusing a spectrum's demeaning and tridiagonal reduction (the force is
+  /// the spectrum's): only the r eigenvectors are computed here (`dstemr` + `dormtr`, O(m²r)). Any
+  /// r allowed by `fit(_:)` works, also above `kmax`. Same result as `fit(_:)` up to the signs of
+  /// the factors.
   public static func fit(spectrum s: PanelSpectrum, rank r: Int) throws -> IFEFit {
     try checkRank(r, periods: s.periods, units: s.units, force: s.force, covariates: 0)
     let t = s.periods
     let n = s.units
     let e = s.demeaned
-    let eigen = r <= s.eigen.values.count ? s.eigen : try GramEigen(of: e, count: r)
-    let f = try eigen.factors(of: e, rank: r)
+    let (vnt, f) = r == 0 ? ([], Matrix(rows: t, cols: 0)) : try (s.gram ?? GramEigen(of: e)).factors(of: e, rank: r)
     let lambda = loadings(e, f)
-    let common = f.multiplied(by: lambda, transposeOther: true)
-    var fitted = common
+    var fitted = f.multiplied(by: lambda, transposeOther: true)  // FΛ', completed in place below
     var residuals = e
+    let alpha = s.alpha
+    let xi = s.xi
     fitted.elements.withUnsafeMutableBufferPointer { fp in
       residuals.elements.withUnsafeMutableBufferPointer { rp in
         for i in 0..<n {
           let base = i * t
-          let level = s.mu + s.alpha[i]
+          let level = s.mu + alpha[i]
           for p in 0..<t {
             let c = fp[base + p]
             rp[base + p] -= c
-            fp[base + p] = c + level + s.xi[p]
+            fp[base + p] = c + level + xi[p]
           }
         }
       }
@@ -75,7 +77,7 @@ public struct InteractiveFixedEffects: Sendable {
     let ssr = dot(residuals.elements, residuals.elements)
     return IFEFit(
       rank: r, force: s.force, mu: s.mu, alpha: s.alpha, xi: s.xi, factors: f, loadings: lambda,
-      vnt: Array(eigen.values.prefix(r)), fitted: fitted, residuals: residuals, ssr: ssr, covariates: 0,
+      vnt: vnt, fitted: fitted, residuals: residuals, ssr: ssr, covariates: 0,
       estimates: [], covariance: nil, droppedCovariates: [], summary: .exact)
   }
 
@@ -93,8 +95,10 @@ public struct InteractiveFixedEffects: Sendable {
   /// each step exactly minimising SSR(β, F, Λ) over one block, so the concentrated objective
   /// SSR/(NT) never rises. Stop when ‖Δβ‖ ≤ tol·max(1, ‖β‖) and |Δobjective| ≤ tol·objective
   /// (tol = `tolerance`, 1e-10) or after `maxIterations` updates (reported as not converged in the
-  /// `FitSummary`, not thrown). Against local minima the iteration is rerun from the pooled-OLS β
-  /// and the run with the lower objective is kept; the message reports both.
+  /// `FitSummary`, not thrown). Against local minima (they occur, e.g. in the Bai design at
+  /// N = T = 50) the iteration is rerun from the pooled-OLS β and the run with the lower objective
+  /// is kept (the within run when the two agree to 1e-8 relative); the message reports both runs.
+  /// With `force = .none` the two starts coincide and one run is made.
   ///
   /// With the converged F, Λ and a_ik = λ_i'(Λ'Λ/N)⁻¹λ_k, Bai's (2009) homoskedastic variance is
   ///
@@ -107,8 +111,8 @@ public struct InteractiveFixedEffects: Sendable {
   /// (a_ik). Intervals and p-values are Wald (`Estimate.wald`). `sigma2`, IC and PC use np of
   /// ALGORITHMS §1 with +K.
   ///
-  /// Per iteration: one `dgemv` (NT·K), one Gram (m²·max(N, T)), the top-r `dsyevr`, one
-  /// `dgemm` F'Z (rNT(K+1)) and one `dsyrk`.
+  /// Per iteration: one `dgemv` (NT·K), one Gram (m²·max(N, T)), its tridiagonal reduction and
+  /// r eigenvectors, one `dgemm` F'Z (rNT(K+1)) and one `dsyrk`.
   public func fit(_ y: Matrix, covariates x: [Matrix]) throws -> IFEFit {
     let design = try PanelDesign(outcome: y, covariates: x, force: force)
     guard design.keptCount > 0 else {
@@ -123,7 +127,7 @@ public struct InteractiveFixedEffects: Sendable {
     let t = y.rows
     let n = y.cols
     let nt = Double(n * t)
-    guard Double(n * t - (n + t) * rank - k) > 0 else {
+    guard n * t - (n + t) * rank - k > 0 else {
       throw EstimationError.invalidInput("no residual degrees of freedom for Bai's σ̂² (NT − (N+T)r − K ≤ 0)")
     }
 
@@ -134,17 +138,21 @@ public struct InteractiveFixedEffects: Sendable {
       let pooled = try PanelDesign(outcome: y, covariates: design.kept.map { x[$0] }, force: .none)
       let other = try iterate(design, from: pooled.leastSquares().beta)
       message += "; pooled-OLS start: \(other.summaryText)"
-      if other.objective < best.objective {
+      // Objectives within 1e-8 (relative) are the same minimum reached twice, up to the tolerance.
+      if other.objective < best.objective * (1 - 1e-8) {
         best = other
-        message += "; kept the pooled-OLS start"
+        message += "; kept the pooled-OLS start (lower objective)"
+      } else if best.objective < other.objective * (1 - 1e-8) {
+        message += "; kept the within start (lower objective)"
+      } else {
+        message += "; both starts reach the same objective"
       }
     }
     if let drops = design.dropMessage { message += "; " + drops }
 
-    // The converged fit: factors, loadings, residuals.
+    // The converged fit: factors (from the run's last step), loadings, residuals.
     let w = design.residualPanel(best.beta)
-    let eigen = try GramEigen(of: w, count: rank)
-    let f = try eigen.factors(of: w, rank: rank)
+    let f = best.factors
     let lambda = Self.loadings(w, f)
     let common = f.multiplied(by: lambda, transposeOther: true)
     let residuals = w - common
@@ -186,7 +194,7 @@ public struct InteractiveFixedEffects: Sendable {
       converged: best.converged, iterations: best.iterations, objective: ssr / nt, message: message)
     return IFEFit(
       rank: rank, force: force, mu: mu, alpha: alpha, xi: xi, factors: f, loadings: lambda,
-      vnt: Array(eigen.values.prefix(rank)), fitted: fitted, residuals: residuals, ssr: ssr, covariates: k,
+      vnt: best.vnt, fitted: fitted, residuals: residuals, ssr: ssr, covariates: k,
       estimates: design.estimates(beta: best.beta, covariance: covariance), covariance: covariance,
       droppedCovariates: design.dropped, summary: summary)
   }
@@ -196,6 +204,9 @@ public struct InteractiveFixedEffects: Sendable {
   /// One run of the Bai (2009) iteration.
   struct Run {
     var beta: [Double]
+    /// F at β and the top r eigenvalues it came with.
+    var factors: Matrix
+    var vnt: [Double]
     var objective: Double
     var iterations: Int
     var converged: Bool
@@ -210,35 +221,36 @@ public struct InteractiveFixedEffects: Sendable {
   func iterate(_ design: PanelDesign, from start: [Double]) throws -> Run {
     let nt = Double(design.units * design.periods)
     // Factors at β and the concentrated objective V_β(r) = ‖W‖²/(NT) − Σ_{j≤r} μ_j.
-    func factorStep(_ beta: [Double]) throws -> (f: Matrix, objective: Double) {
-      let w = design.residualPanel(beta)
-      let eigen = try GramEigen(of: w, count: rank)
-      let objective = design.residualSumOfSquares(beta) / nt - eigen.values.reduce(0, +)
-      return (try eigen.factors(of: w, rank: rank), Swift.max(objective, 0))
+    func factorStep(_ beta: [Double]) throws -> (values: [Double], f: Matrix, objective: Double) {
+      let (values, f) = try Self.principalComponents(design.residualPanel(beta), rank: rank)
+      return (values, f, Swift.max(design.residualSumOfSquares(beta) / nt - values.reduce(0, +), 0))
     }
     var beta = start
-    var (f, objective) = try factorStep(beta)
+    var (values, f, objective) = try factorStep(beta)
     var iterations = 0
-    while iterations < maxIterations {
+    var converged = false
+    while iterations < maxIterations && !converged {
       let (a, xmy) = Self.projectedCrossProducts(design, f)
       let next = try PanelDesign.factorise(a).solve(xmy)
       iterations += 1
-      let (nextF, nextObjective) = try factorStep(next)
+      let (nextValues, nextF, nextObjective) = try factorStep(next)
       var change = 0.0
       var size = 0.0
       for j in 0..<next.count {
         change += (next[j] - beta[j]) * (next[j] - beta[j])
         size += next[j] * next[j]
       }
-      let done =
+      converged =
         change.squareRoot() <= tolerance * Swift.max(1, size.squareRoot())
         && abs(nextObjective - objective) <= tolerance * objective
       beta = next
+      values = nextValues
       f = nextF
       objective = nextObjective
-      if done { return Run(beta: beta, objective: objective, iterations: iterations, converged: true) }
     }
-    return Run(beta: beta, objective: objective, iterations: iterations, converged: false)
+    return Run(
+      beta: beta, factors: f, vnt: values, objective: objective, iterations: iterations,
+      converged: converged)
   }
 
   /// Σ_i X_i'M_F X_i (K×K) and Σ_i X_i'M_F Y_i (K) on the demeaned data, from Z'Z − P'P/T with
@@ -250,6 +262,11 @@ public struct InteractiveFixedEffects: Sendable {
     let p = f.multiplied(by: panels, transposeSelf: true)
     let projected = Matrix(rows: f.cols * design.units, cols: k + 1, elements: p.elements).gram(alpha: 1 / Double(t))
     return PanelDesign.split(design.crossProducts - projected, k)
+  }
+
+  /// The top r eigenvalues of EE'/(NT) and the factors F (T×r, F'F/T = I_r) of a T×N panel E.
+  static func principalComponents(_ e: Matrix, rank r: Int) throws -> (values: [Double], f: Matrix) {
+    r == 0 ? ([], Matrix(rows: e.rows, cols: 0)) : try GramEigen(of: e).factors(of: e, rank: r)
   }
 
   /// Λ = E'F/T (N×r).

@@ -24,7 +24,6 @@ func slopeName(_ k: Int) -> String { "beta\(k + 1)" }
 struct PanelDesign {
   let periods: Int
   let units: Int
-  let force: AdditiveEffects
   let outcome: DemeanedPanel
   /// The demeaned kept covariates, in input order.
   let covariates: [DemeanedPanel]
@@ -81,7 +80,6 @@ struct PanelDesign {
     z.replaceSubrange((kept.count * nt)..<((kept.count + 1) * nt), with: dy.residual.elements)
     self.periods = t
     self.units = n
-    self.force = force
     self.outcome = dy
     self.covariates = demeaned
     self.kept = kept

@@ -13,11 +13,17 @@ public enum GramSide: String, Sendable {
 ///
 /// Construction demeans Y (T×N) as `AdditiveEffects` documents (grand mean, then unit means,
 /// then period means computed after the unit step), forms the smaller of EE'/(NT) (T×T) and
-/// E'E/(NT) (N×N) with `dsyrk` and computes with `dsyevr` only the top `min(kmax + 5, min(N, T))`
-/// eigenvalues μ_1 ≥ μ_2 ≥ … and their eigenvectors. The two Gram matrices share their non-zero
-/// eigenvalues, so `eigenvalues` does not depend on the side. The trace tr(EE')/(NT) = ‖E‖²/(NT)
-/// is kept, so the mean squared residual of the rank-k principal-components fit,
-/// V(k) = Σ_{j>k} μ_j = trace − Σ_{j≤k} μ_j, is exact without a full decomposition.
+/// E'E/(NT) (N×N) with `dsyrk`, reduces it once to tridiagonal form (`dsytrd`, see
+/// `SymmetricTridiagonalForm`) and takes its eigenvalues μ_1 ≥ μ_2 ≥ … from the tridiagonal matrix
+/// (`dsterf`, O(m²), m = min(N, T)). Eigenvectors are not computed here: a fit at rank r computes
+/// just r of them from the same reduction (`dstemr` + `dormtr`). The two Gram matrices share their
+/// non-zero eigenvalues, so `eigenvalues` does not depend on the side. The trace
+/// tr(EE')/(NT) = ‖E‖²/(NT) is kept, and the mean squared residual of the rank-k fit is
+/// V(k) = Σ_{j>k} μ_j = trace − Σ_{j≤k} μ_j.
+///
+/// (ALGORITHMS §1 asks for the top kmax + 5 eigenvalues only. All m are kept because, measured at
+/// N = T = 100, `dsterf` yields all of them faster than any partial method yields 13: bisection
+/// `dstebz` or `dstemr`, or `dsyevr` with its vectors.)
 ///
 /// `kmax` is capped at `rankBound − 1`, where `rankBound` = min(T − u, N − p) bounds the rank of E
 /// (u = 1 when unit means were removed, which makes every column of E sum to zero; p = 1 when
@@ -25,8 +31,8 @@ public enum GramSide: String, Sendable {
 /// with two-way demeaning and N = T it is min(N, T) − 2. The extra unit keeps V(kmax) > 0 (it is
 /// σ̂² of the Bai–Ng criteria and sits under a logarithm) and μ_{kmax+1} a genuine eigenvalue.
 ///
-/// Cost: O(NT) demeaning, about m²·max(N, T) flops for the Gram (m = min(N, T)), about (4/3)m³
-/// for the tridiagonal reduction inside `dsyevr`, O(m·(kmax + 5)) more for the wanted pairs.
+/// Cost: O(NT) demeaning, about m²·max(N, T) flops for the Gram, about (4/3)m³ for `dsytrd`,
+/// O(m²) for the eigenvalues. N = T = 100 (release, one thread): about 0.3 ms.
 public struct PanelSpectrum: Sendable {
   /// The additive effects removed.
   public let force: AdditiveEffects
@@ -44,15 +50,12 @@ public struct PanelSpectrum: Sendable {
   public let xi: [Double]
   /// The demeaned panel E (T×N).
   public let demeaned: Matrix
-  /// tr(EE')/(NT) = Σ_all μ_j = V(0).
+  /// All m = min(N, T) eigenvalues of EE'/(NT), descending.
+  public let eigenvalues: [Double]
+  /// tr(EE')/(NT) = ‖E‖²/(NT) = V(0).
   public let trace: Double
-  /// The decomposition of the smaller Gram matrix.
-  let eigen: GramEigen
-
-  /// The top eigenvalues of EE'/(NT), descending: min(kmax + 5, min(N, T)) of them.
-  public var eigenvalues: [Double] { eigen.values }
-  /// Which Gram matrix was decomposed.
-  public var side: GramSide { eigen.side }
+  /// The reduced Gram matrix (nil only inside a rank-0 fit, which needs none).
+  let gram: GramEigen?
 
   /// Demeans `panel` (T×N, rows = periods) and decomposes it for rank selection up to `kmax`.
   ///
@@ -65,14 +68,15 @@ public struct PanelSpectrum: Sendable {
       throw EstimationError.invalidInput(
         "a \(panel.rows)×\(panel.cols) panel is too small for rank selection with force = \(force.rawValue)")
     }
-    let cappedKmax = Swift.min(kmax, bound - 1)
-    try self.init(
-      validating: panel, force: force, kmax: cappedKmax,
-      eigenpairs: Swift.min(cappedKmax + 5, Swift.min(panel.rows, panel.cols)))
+    try self.init(validating: panel, force: force, kmax: Swift.min(kmax, bound - 1), purpose: .selection)
   }
 
-  /// The shared core: demean, check, decompose the top `eigenpairs`.
-  init(validating panel: Matrix, force: AdditiveEffects, kmax: Int, eigenpairs: Int) throws {
+  /// What the decomposition is for: selection needs the eigenvalues; a fit at rank r > 0 only the
+  /// reduction (its r eigenpairs come later); a rank-0 fit nothing.
+  enum Purpose { case selection, fit, none }
+
+  /// The shared core: check, demean, reduce.
+  init(validating panel: Matrix, force: AdditiveEffects, kmax: Int, purpose: Purpose) throws {
     let t = panel.rows
     let n = panel.cols
     guard t >= 2, n >= 2 else {
@@ -80,8 +84,7 @@ public struct PanelSpectrum: Sendable {
     }
     let d = DemeanedPanel(panel, force: force)
     guard d.mean.isFinite else { throw EstimationError.invalidInput("the panel holds NaN or infinite values") }
-    let nt = Double(n * t)
-    let eigen = try GramEigen(of: d.residual, count: eigenpairs)
+    let gram = purpose == .none ? nil : try GramEigen(of: d.residual)
     self.force = force
     self.periods = t
     self.units = n
@@ -90,8 +93,9 @@ public struct PanelSpectrum: Sendable {
     self.alpha = d.unitEffects
     self.xi = d.periodEffects
     self.demeaned = d.residual
-    self.eigen = eigen
-    self.trace = dot(d.residual.elements, d.residual.elements) / nt
+    self.eigenvalues = purpose == .selection ? try gram?.form.eigenvalues() ?? [] : []
+    self.trace = dot(d.residual.elements, d.residual.elements) / Double(n * t)
+    self.gram = gram
   }
 
   /// m = min(N, T).
@@ -100,8 +104,11 @@ public struct PanelSpectrum: Sendable {
   /// The upper bound on the rank of the demeaned panel, min(T − u, N − p) (see the type's notes).
   public var rankBound: Int { force.rankBound(units: units, periods: periods) }
 
+  /// Which Gram matrix was decomposed.
+  public var side: GramSide { GramEigen.side(periods: periods, units: units) }
+
   /// V(k) = Σ_{j>k} μ_j = trace − Σ_{j≤k} μ_j, the mean squared residual of the rank-k
-  /// principal-components fit; clamped at 0 against rounding. k ≤ `eigenvalues.count`.
+  /// principal-components fit; clamped at 0 against rounding. 0 ≤ k ≤ m.
   public func meanSquaredResidual(rank k: Int) -> Double {
     precondition(k >= 0 && k <= eigenvalues.count, "V(k) needs the top k eigenvalues (k = \(k))")
     var v = trace
@@ -110,47 +117,37 @@ public struct PanelSpectrum: Sendable {
   }
 }
 
-/// The top eigenpairs of the smaller Gram matrix of a T×N panel E: EE'/(NT) when T ≤ N, else
-/// E'E/(NT) (`dsyrk`, then `dsyevr` for the top `count` pairs only).
+/// The smaller Gram matrix of a T×N panel E — EE'/(NT) when T ≤ N, else E'E/(NT) (`dsyrk`) —
+/// reduced to tridiagonal form once (`dsytrd`).
 struct GramEigen: Sendable {
   let side: GramSide
-  /// Descending eigenvalues.
-  let values: [Double]
-  /// The matching eigenvectors (T×count or N×count).
-  let vectors: Matrix
+  let form: SymmetricTridiagonalForm
 
-  init(of e: Matrix, count: Int) throws {
-    side = e.rows <= e.cols ? .periods : .units
-    let order = side == .periods ? e.rows : e.cols
-    precondition(count >= 0 && count <= order, "cannot ask for \(count) eigenpairs of an order-\(order) matrix")
-    if count == 0 {
-      values = []
-      vectors = Matrix(rows: order, cols: 0)
-      return
-    }
-    let gram = e.gram(outer: side == .periods, alpha: 1 / Double(e.rows * e.cols))
-    let eigen = try gram.symmetricEigen(top: count)
-    values = eigen.values
-    vectors = eigen.vectors ?? Matrix(rows: order, cols: 0)
+  static func side(periods t: Int, units n: Int) -> GramSide { t <= n ? .periods : .units }
+
+  init(of e: Matrix) throws {
+    side = Self.side(periods: e.rows, units: e.cols)
+    form = try SymmetricTridiagonalForm(e.gram(outer: side == .periods, alpha: 1 / Double(e.rows * e.cols)))
   }
 
-  /// The factors F (T×r) of the rank-r principal-components fit of `e` (the panel decomposed),
-  /// normalised F'F/T = I_r.
+  /// The top r eigenvalues (VNT) and the factors F (T×r) of the rank-r principal-components fit
+  /// of `e` (the panel that was decomposed), normalised F'F/T = I_r.
   ///
   /// Periods side: F = √T·U_r with U_r the top eigenvectors of EE'/(NT). Units side: with V_r the
   /// top eigenvectors of E'E/(NT), E·V_r = U_r·diag(s_r) by the SVD E = U S V', so F = √T × the
   /// left singular vectors of the T×r matrix E·V_r (a thin SVD, O(Tr²), which also keeps F
   /// orthonormal when some s_j is at rounding level). Both routes give the same column space, hence
   /// the same fit; columns may differ in sign.
-  func factors(of e: Matrix, rank r: Int) throws -> Matrix {
-    precondition(r <= vectors.cols, "only \(vectors.cols) eigenvectors were computed, not \(r)")
+  func factors(of e: Matrix, rank r: Int) throws -> (values: [Double], f: Matrix) {
+    if r == 0 { return ([], Matrix(rows: e.rows, cols: 0)) }
+    let top = try form.topEigenpairs(r)
+    let vectors = top.vectors ?? Matrix(rows: form.order, cols: 0)
     let scale = Double(e.rows).squareRoot()
     switch side {
     case .periods:
-      return scale * vectors.leadingColumns(r)
+      return (top.values, scale * vectors)
     case .units:
-      if r == 0 { return Matrix(rows: e.rows, cols: 0) }
-      return scale * (try e.multiplied(by: vectors.leadingColumns(r)).singularValueDecomposition().u)
+      return (top.values, scale * (try e.multiplied(by: vectors).singularValueDecomposition().u))
     }
   }
 }
