@@ -67,9 +67,10 @@ public let rankRecoveryStudy = Study(
     let design = try rankRecoveryDesign(c)
     let kmax = try c.int("kmax")
     try design.validate()
-    let m = min(design.n, design.t)
+    // Two-way demeaning leaves rank min(N, T) − 1; ED reads kmax + 5 eigenvalues of it.
+    let m = min(design.n, design.t) - 1
     guard kmax >= 1, kmax + 5 <= m else {
-      throw DesignError("kmax = \(kmax) needs 1 ≤ kmax ≤ min(N, T) − 5 = \(m - 5) (Onatski's ED uses kmax + 5 eigenvalues)")
+      throw DesignError("kmax = \(kmax) needs 1 ≤ kmax ≤ min(N, T) − 6 = \(m - 5) (Onatski's ED uses kmax + 5 eigenvalues of the demeaned panel)")
     }
     guard design.r <= kmax else { throw DesignError("the true rank r = \(design.r) exceeds kmax = \(kmax)") }
   },
