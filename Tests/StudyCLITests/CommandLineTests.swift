@@ -52,7 +52,7 @@ private func scratch() throws -> URL {
     (["rank-recovery", "--set", "N"], "bad --set 'N'"),
     (["rank-recovery", "--set", "Q=1"], "unknown factor 'Q'"),
     (["rank-recovery", "--set", "N=abc"], "factor N needs integers"),
-    (["rank-recovery", "--set", "N=50", "--set", "T=50", "--set", "r=49"], "r = 49 must be below min(N, T) = 50"),
+    (["rank-recovery", "--set", "N=50", "--set", "T=50", "--set", "r=50"], "r = 50 must be below min(N, T) = 50"),
     (["rank-recovery", "--set", "N=50", "--set", "T=10"], "kmax = 8 needs"),
     (["show", "rank-recovery", "--results", "/nonexistent-simstudy"], "no results for rank-recovery"),
     (["rank-recovery", "--shard", "4/3"], "--shard"),
@@ -77,7 +77,7 @@ private func scratch() throws -> URL {
     try Data("x".utf8).write(to: blocker)
     let r = try study(["rank-recovery", "--reps", "2", "--set", "N=50", "--set", "T=50", "--set", "r=1", "--set", "sd=1", "--results", blocker.path, "--quiet"])
     #expect(r.status != 0)
-    #expect(r.stderr.contains("cannot create the results folder"))
+    #expect(r.stderr.contains("cannot create the folder"))
   }
 
   /// The same run at 1 and 2 threads writes byte-identical summary.csv files, and `show` re-prints
