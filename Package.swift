@@ -51,6 +51,7 @@ let package = Package(
     .testTarget(name: "DataGenerationTests", dependencies: ["DataGeneration", "TestSupport"]),
     .testTarget(name: "ReplicateEngineTests", dependencies: ["ReplicateEngine", "Estimators", "RandomStreams", "TestSupport"]),
     .testTarget(name: "ResultStoreTests", dependencies: ["ResultStore", "ReplicateEngine", "Estimators", "TestSupport"]),
+    .testTarget(name: "StudiesTests", dependencies: ["Studies", "ReplicateEngine", "Estimators", "TestSupport"]),
     .testTarget(name: "StudyCLITests", dependencies: ["Studies", "TestSupport"]),
     .testTarget(name: "EstimatorsTests", dependencies: ["Estimators", "LinearAlgebra", "RandomStreams", "TestSupport"]),
   ]

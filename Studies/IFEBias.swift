@@ -32,8 +32,8 @@ public let ifeBiasStudy = Study(
     return Draw(try design.draw(using: rng), truth: ["beta1": design.beta[0], "beta2": design.beta[1]])
   },
   methods: [
-    StudyMethod<FactorPanel.Sample>("IFE", settings: "r=2, force=none, Bai (2009) iteration") { s, _ in
-      try InteractiveFixedEffects(rank: 2, force: .none).fit(s.y, covariates: s.covariates).output
+    StudyMethod<FactorPanel.Sample>("IFE", settings: "r=2, force=twoWay, Bai (2009) iteration from two starts") { s, _ in
+      try InteractiveFixedEffects(rank: 2, force: .twoWay).fit(s.y, covariates: s.covariates).output
     },
     StudyMethod<FactorPanel.Sample>("two-way FE", settings: "within, classical SE") { s, _ in
       try TwoWayFixedEffects().fit(s.y, covariates: s.covariates).output
