@@ -44,5 +44,11 @@ let package = Package(
     // MARK: Tests
     .testTarget(name: "LinearAlgebraTests", dependencies: ["LinearAlgebra", "TestSupport"]),
     .testTarget(name: "RandomStreamsTests", dependencies: ["RandomStreams", "TestSupport"]),
+    .testTarget(
+      name: "CrossedEffectsTests",
+      dependencies: [
+        "Estimators", "DataGeneration", "NumericalMethods", "LinearAlgebra", "RandomStreams", "Studies",
+        "ReplicateEngine", "TestSupport",
+      ]),
   ]
 )
