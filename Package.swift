@@ -17,7 +17,7 @@ let package = Package(
     .target(name: "RandomStreams", dependencies: ["CGSL", "LinearAlgebra"]),
     .target(name: "NumericalMethods", dependencies: ["CGSL", "LinearAlgebra"]),
     .target(name: "DataGeneration", dependencies: ["LinearAlgebra", "RandomStreams"]),
-    .target(name: "Estimators", dependencies: ["LinearAlgebra", "NumericalMethods"]),
+    .target(name: "Estimators", dependencies: ["LinearAlgebra", "NumericalMethods", "RandomStreams"]),
     .target(
       name: "ReplicateEngine",
       dependencies: ["LinearAlgebra", "RandomStreams", "NumericalMethods", "DataGeneration", "Estimators"]),
