@@ -198,8 +198,7 @@ private struct QuadraticModelState {
           if delta <= 1.5 * rho { delta = rho }
           wantGeometry = delta == rho
         } else {
-          let predicted = -modelChange(step)
-          let ratio = predicted > 0 ? (values[best] - fTrial) / predicted : -1
+          let ratio = lastPredicted > 0 ? (values[best] - fTrial) / lastPredicted : -1
           if ratio <= 0.1 {
             delta = min(0.5 * delta, stepLength)
           } else if ratio <= 0.7 {
@@ -459,7 +458,8 @@ private struct QuadraticModelState {
     for t in points.indices where improves || t != best {
       let d = distance(points[t], anchor)
       let weight = max(1, d * d / (delta * delta))
-      let score = abs(ell?[t] ?? 1) * weight * (ell == nil ? d : 1)
+      // Without Lagrange values (a singular KKT system) the farthest point goes.
+      let score = ell.map { abs($0[t]) * weight } ?? d
       if score > bestScore {
         bestScore = score
         chosen = t

@@ -70,7 +70,8 @@ public struct CrossedEffects: DataGeneratingProcess {
   public var intercept: Double
   public var covariates: [Covariate]
   public var unbalanced: Bool
-  /// Total rows for an unbalanced design (nil: students × coursesPerStudent).
+  /// Total rows for an unbalanced design (nil: students × coursesPerStudent); when set,
+  /// `coursesPerStudent` is not used.
   public var observations: Int?
   public var thirdFactor: ThirdFactor?
   public var teacherSlope: RandomSlope?

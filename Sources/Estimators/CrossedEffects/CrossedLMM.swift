@@ -64,10 +64,19 @@ public struct CrossedLMM: Sendable {
   let layout: BlockLayout
   var blocks: CrossedBlocks
 
-  /// Builds the model: checks the design and computes the cross-product blocks once.
+  /// The largest dense block accepted (m ≤ 20 000, i.e. 3.2 GB per m×m copy; InstEval needs 1 145).
+  public static let maxDenseOrder = 20_000
+
+  /// Builds the model: computes the cross-product blocks once. Throws when the terms other than
+  /// the one with most levels need a dense block larger than `maxDenseOrder`.
   public init(_ design: CrossedDesign) throws(EstimationError) {
     self.design = design
     layout = BlockLayout(design)
+    guard layout.m <= CrossedLMM.maxDenseOrder else {
+      throw .invalidInput(
+        "the random-effect terms after the largest need a dense block of order \(layout.m) (limit \(CrossedLMM.maxDenseOrder)); "
+          + "fit fewer or smaller crossed factors")
+    }
     blocks = CrossedBlocks(design, layout)
     blocks.fillResponse(design, layout)
   }
@@ -117,13 +126,16 @@ public struct CrossedLMM: Sendable {
 
   /// Fits the model by REML (default) or ML.
   public func fit(reml: Bool = true, options: CrossedLMMOptions = .init()) throws(EstimationError) -> CrossedLMMFit {
-    let p = design.fixed.cols
-    if p > 0 {
-      do { _ = try design.fixed.leastSquares(design.response) } catch {
+    var residuals = design.response
+    if design.fixed.cols > 0 {
+      let beta: [Double]
+      do { beta = try design.fixed.leastSquares(design.response) } catch {
         throw .invalidInput("the fixed-effects matrix X is rank deficient (\(error)); drop a redundant column")
       }
+      let fitted = design.fixed.multiplied(byVector: beta)
+      for i in residuals.indices { residuals[i] -= fitted[i] }
     }
-    let start = options.initialTheta ?? startingTheta()
+    let start = options.initialTheta ?? startingTheta(olsResiduals: residuals)
     guard start.count == thetaCount, start.allSatisfy(\.isFinite) else {
       throw .invalidInput("the starting θ needs \(thetaCount) finite values")
     }
@@ -157,15 +169,9 @@ public struct CrossedLMM: Sendable {
     return try CrossedLMMFit(model: self, theta: theta, objective: value, reml: reml, run: run, ws: ws)
   }
 
-  /// The variance-ratio start (see `CrossedLMMOptions.initialTheta`).
-  func startingTheta() -> [Double] {
-    let y = design.response
-    let n = y.count
-    var e = y
-    if design.fixed.cols > 0, let beta = try? design.fixed.leastSquares(y) {
-      let fitted = design.fixed.multiplied(byVector: beta)
-      for i in 0..<n { e[i] -= fitted[i] }
-    }
+  /// The variance-ratio start (see `CrossedLMMOptions.initialTheta`) from the OLS residuals e.
+  func startingTheta(olsResiduals e: [Double]) -> [Double] {
+    let n = e.count
     var theta: [Double] = []
     for term in design.terms {
       let q = term.dimension
