@@ -18,7 +18,7 @@ let package = Package(
     .target(name: "RandomStreams", dependencies: ["CGSL", "LinearAlgebra"]),
     .target(name: "NumericalMethods", dependencies: ["CGSL", "LinearAlgebra"]),
     .target(name: "DataGeneration", dependencies: ["LinearAlgebra", "RandomStreams"]),
-    .target(name: "Estimators", dependencies: ["LinearAlgebra", "NumericalMethods"]),
+    .target(name: "Estimators", dependencies: ["LinearAlgebra", "NumericalMethods", "RandomStreams"]),
     .target(
       name: "ReplicateEngine",
       dependencies: ["LinearAlgebra", "RandomStreams", "NumericalMethods", "DataGeneration", "Estimators"]),
@@ -54,5 +54,11 @@ let package = Package(
     .testTarget(name: "StudiesTests", dependencies: ["Studies", "ReplicateEngine", "Estimators", "TestSupport"]),
     .testTarget(name: "StudyCLITests", dependencies: ["Studies", "TestSupport"]),
     .testTarget(name: "EstimatorsTests", dependencies: ["Estimators", "LinearAlgebra", "RandomStreams", "TestSupport"]),
+    .testTarget(
+      name: "CrossedEffectsTests",
+      dependencies: [
+        "Estimators", "DataGeneration", "NumericalMethods", "LinearAlgebra", "RandomStreams", "Studies",
+        "ReplicateEngine", "TestSupport",
+      ]),
   ]
 )
