@@ -64,13 +64,21 @@ public enum GroupedSlopes {
     precondition(groups.count == n && groups.allSatisfy { $0 >= 0 && $0 < count }, "one group in 0..<count per unit")
     let lags = bandwidth ?? hacBandwidth(periods: t)
     var slopes = [[Double]](repeating: [Double](repeating: .nan, count: p), count: count)
-    var covariance = Matrix(rows: count * p, cols: count * p, repeating: .nan)
+    var covariance = Matrix(rows: count * p, cols: count * p)
     var sizes = [Int](repeating: 0, count: count)
     var ssr = 0.0
     for k in 0..<count {
       let members = (0..<n).filter { groups[$0] == k }
       sizes[k] = members.count
-      if members.isEmpty { continue }
+      if members.isEmpty {
+        for r in (k * p)..<((k + 1) * p) {
+          for c in 0..<(count * p) {
+            covariance[r, c] = .nan
+            covariance[c, r] = .nan
+          }
+        }
+        continue
+      }
       let (x, y) = stack(data, members)
       let a: [Double]
       do { a = try x.leastSquares(y) } catch {
