@@ -153,11 +153,7 @@ private func slopeEstimates(_ fit: GroupSlopeFit, mapping: [Int?], _ s: GroupedS
   var out: [Estimate] = []
   for (g, m) in mapping.enumerated() {
     let name = "slope1_g\(g + 1)"
-    if let m, fit.slopes[m][0].isFinite {
-      out.append(.wald(name, value: fit.slopes[m][0], se: fit.standardError(group: m, component: 0)))
-    } else {
-      out.append(.notIdentified(name))
-    }
+    out.append(m.map { fit.estimate(name, group: $0, component: 0) } ?? .notIdentified(name))
   }
   let matched = mapping.compactMap { $0 }
   guard matched.count == mapping.count, matched.allSatisfy({ fit.slopes[$0][0].isFinite }) else {

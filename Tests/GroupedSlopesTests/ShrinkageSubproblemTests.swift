@@ -163,7 +163,7 @@ import TestSupport
     let solution = try UnitQuadratics(panel).minimiseShrinkage(weights: [0, 0, 0, 0, 0], start: [0, 0], tolerance: 1e-12, maxIterations: 10)
     for i in 0..<5 {  // QR per unit on the raw (not demeaned) data the quadratics were built from
 
-      let b = try panel.regressors(of: i).leastSquares(panel.response(i))
+      let b = try panel.unitRegressors(i).leastSquares(panel.unitResponse(i))
       #expect(abs(b[0] - solution.slopes[2 * i]) < 1e-10 && abs(b[1] - solution.slopes[2 * i + 1]) < 1e-10)
     }
   }

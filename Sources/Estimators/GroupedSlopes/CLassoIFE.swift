@@ -21,7 +21,8 @@ import LinearAlgebra
 ///    over F given β). Stop when α and β change by less than `lasso.tolerance` (relative, as in
 ///    `CLasso`) or after `lasso.maxIterations` sweeps.
 /// 3. Classify as in C-Lasso; post-Lasso: Bai (2009) interactive-effects estimation with
-///    group-specific slopes and common factors (`GroupedSlopes.interactiveEffects`).
+///    group-specific slopes and common factors (`GroupedSlopes.interactiveEffects`), started from the
+///    final F̂ and from the pooled within OLS, keeping the lower objective.
 ///
 /// λ is C-Lasso's (c_λ·s²_ỹ·T^(−1/3) by default). Cost per sweep: the C-Lasso sweep plus one
 /// T×T eigenproblem and O(NTp·R) for the projections.
@@ -59,19 +60,12 @@ public struct CLassoIFE: Sendable {
     let lambda = lasso.lambda(demeaned: data)
 
     // 1. Heterogeneous slopes with factors.
-    var beta = try GroupedSlopes.unitLeastSquares(data)
-    var startRounds = 0
-    while startRounds < startMaxIterations {
-      startRounds += 1
-      let f = try FactorSteps.factors(GroupedSlopes.residuals(data, slopes: beta), count: r)
-      let next = try GroupedSlopes.unitLeastSquares(FactorSteps.project(data, f))
-      let change = relativeChange(next, beta)
-      beta = next
-      if change < startTolerance { break }
-    }
+    let start = try FactorSteps.heterogeneousStart(
+      data, factors: r, tolerance: startTolerance, maxIterations: startMaxIterations)
+    let beta = start.beta, startRounds = start.rounds
 
     // 2. C-Lasso sweeps alternating with factor updates.
-    var f = try FactorSteps.factors(GroupedSlopes.residuals(data, slopes: beta), count: r)
+    var f = start.factors
     var state = PenalisedState(start: beta, groups: k, p: p)
     var report = SweepReport()
     var converged = false
@@ -93,7 +87,7 @@ public struct CLassoIFE: Sendable {
 
     // 3. Post-Lasso IFE with group-specific slopes.
     let post = try GroupedSlopes.groupedIFE(
-      data, groups: classification, count: k, factors: r, start: f, tolerance: postTolerance,
+      data, groups: classification, count: k, factors: r, starts: [f, nil], tolerance: postTolerance,
       maxIterations: postMaxIterations)
     var summary = report.summary(converged: converged, iterations: iterations, objective: objective, cap: lasso.maxIterations)
     if !post.groupSlopes.summary.converged {
@@ -139,65 +133,77 @@ public struct GroupedIFEFit: Sendable {
 extension GroupedSlopes {
   /// Interactive fixed effects (Bai 2009) with group-specific slopes for a given classification, on
   /// unit-demeaned data. Alternates F̂ ← √T·top-R eigenvectors of (1/NT)Σ_i ê_iê_i' (ê_i = ỹ_i − X̃_iα_{g(i)})
-  /// and α_k ← (Σ_{i∈G_k} X̃_i'M_F X̃_i)⁻¹Σ_{i∈G_k} X̃_i'M_F ỹ_i (the projected update), from the
-  /// pooled within OLS, until the relative changes of α and of the objective are below `tolerance`
-  /// (at most `maxIterations`, reported). Covariance (Bai 2009, Thm 3, homoskedastic, extended to
-  /// group slopes): with Z^{(k,c)} = M_F̂ X^{(k,c)} M_Λ̂, X^{(k,c)} the T×N matrix of regressor c for the
-  /// units of group k (zero elsewhere), Var(vec α̂) = σ̂²(Z'Z)⁻¹, σ̂² = SSR/(N(T−1) − (N+T)R − Kp).
-  /// This is the oracle for a factor design when given the true groups.
+  /// and α_k ← (Σ_{i∈G_k} X̃_i'M_F X̃_i)⁻¹Σ_{i∈G_k} X̃_i'M_F ỹ_i (the projected update) until the
+  /// relative changes of α and of the objective are below `tolerance` (at most `maxIterations`,
+  /// reported). Against local minima it runs from two starts and keeps the lower objective: the
+  /// factors of the heterogeneous-slopes fit (`FactorSteps.heterogeneousStart`) and the pooled within
+  /// OLS. Covariance (Bai 2009, Thm 3, homoskedastic, extended to group slopes): with
+  /// Z^{(k,c)} = M_F̂ X^{(k,c)} M_Λ̂, X^{(k,c)} the T×N matrix of regressor c for the units of group k
+  /// (zero elsewhere), Var(vec α̂) = σ̂²(Z'Z)⁻¹, σ̂² = SSR/(N(T−1) − (N+T)R − Kp).
+  /// With the true groups this is the oracle for a factor design. Needs T − 1 − R ≥ p.
   public static func interactiveEffects(
     _ panel: SlopePanel, groups: [Int], count: Int, factors r: Int, tolerance: Double = 1e-10,
     maxIterations: Int = 1000
   ) throws -> GroupedIFEFit {
     let data = panel.demeanedByUnit()
-    guard r >= 0, r < data.units, data.periods - 1 - r >= 1 else {
-      throw EstimationError.invalidInput("interactive effects with R = \(r) factors need R < N and R < T − 1")
+    guard r >= 0, r < data.units, data.periods - 1 - r >= data.regressors else {
+      throw EstimationError.invalidInput("interactive effects with R = \(r) factors need R < N and T − 1 − R ≥ p")
     }
-    return try groupedIFE(data, groups: groups, count: count, factors: r, start: nil, tolerance: tolerance, maxIterations: maxIterations)
+    let start = try FactorSteps.heterogeneousStart(data, factors: r, tolerance: 1e-6, maxIterations: 100)
+    return try groupedIFE(
+      data, groups: groups, count: count, factors: r, starts: [start.factors, nil], tolerance: tolerance,
+      maxIterations: maxIterations)
   }
 
+  /// The alternating IFE from each start (factors, or nil for the pooled within OLS), keeping the
+  /// run with the lowest objective.
   static func groupedIFE(
-    _ data: SlopePanel, groups: [Int], count: Int, factors r: Int, start: Matrix?, tolerance: Double, maxIterations: Int
+    _ data: SlopePanel, groups: [Int], count: Int, factors r: Int, starts: [Matrix?], tolerance: Double,
+    maxIterations: Int
   ) throws -> GroupedIFEFit {
     let n = data.units, t = data.periods
     precondition(groups.count == n && groups.allSatisfy { $0 >= 0 && $0 < count }, "one group in 0..<count per unit")
     func unitSlopes(_ alpha: [[Double]]) -> [Double] {
       groups.flatMap { g in alpha[g].map { $0.isNaN ? 0 : $0 } }
     }
-    var alpha = try pooledSlopes(start.map { FactorSteps.project(data, $0) } ?? data, groups: groups, count: count)
-    var objective = Double.infinity
-    var converged = false
-    var iterations = 0
-    var f = Matrix(rows: t, cols: r)
-    while iterations < maxIterations {
-      iterations += 1
-      f = try FactorSteps.factors(residuals(data, slopes: unitSlopes(alpha)), count: r)
-      let projected = FactorSteps.project(data, f)
-      let next = try pooledSlopes(projected, groups: groups, count: count)
-      let e = residuals(projected, slopes: unitSlopes(next))
-      let newObjective = e.squaredNorm / Double(n * t)
-      let change = relativeChange(next.flatMap { $0 }.filter { !$0.isNaN }, alpha.flatMap { $0 }.filter { !$0.isNaN })
-      let objectiveChange = abs(newObjective - objective) / max(newObjective, .leastNormalMagnitude)
-      alpha = next
-      objective = newObjective
-      if change < tolerance && objectiveChange < tolerance {
-        converged = true
-        break
+    var best: (alpha: [[Double]], objective: Double, iterations: Int, converged: Bool)?
+    for start in starts {
+      var alpha = try pooledSlopes(start.map { FactorSteps.project(data, $0) } ?? data, groups: groups, count: count)
+      var objective = Double.infinity
+      var converged = false
+      var iterations = 0
+      while iterations < maxIterations {
+        iterations += 1
+        let f = try FactorSteps.factors(residuals(data, slopes: unitSlopes(alpha)), count: r)
+        let projected = FactorSteps.project(data, f)
+        let next = try pooledSlopes(projected, groups: groups, count: count)
+        let newObjective = residuals(projected, slopes: unitSlopes(next)).squaredNorm / Double(n * t)
+        let change = relativeChange(next.flatMap { $0 }.filter { !$0.isNaN }, alpha.flatMap { $0 }.filter { !$0.isNaN })
+        let objectiveChange = abs(newObjective - objective) / max(newObjective, .leastNormalMagnitude)
+        alpha = next
+        objective = newObjective
+        if change < tolerance && objectiveChange < tolerance {
+          converged = true
+          break
+        }
       }
+      if best == nil || objective < best!.objective { best = (alpha, objective, iterations, converged) }
     }
+    guard let run = best else { preconditionFailure("at least one start is needed") }
     // Final factors and loadings at the final slopes.
-    let e = residuals(data, slopes: unitSlopes(alpha))
-    f = try FactorSteps.factors(e, count: r)
+    let e = residuals(data, slopes: unitSlopes(run.alpha))
+    let f = try FactorSteps.factors(e, count: r)
     let loadings = FactorSteps.loadings(e, f)
     let ssr = FactorSteps.annihilate(e, f).squaredNorm
     let covariance = try baiCovariance(data, groups: groups, count: count, factors: f, loadings: loadings, ssr: ssr)
     let sizes = (0..<count).map { k in groups.filter { $0 == k }.count }
     let summary = FitSummary(
-      converged: converged, iterations: iterations, objective: ssr / Double(n * t),
-      message: converged ? nil : "post-Lasso IFE hit the cap of \(maxIterations) iterations")
+      converged: run.converged, iterations: run.iterations, objective: ssr / Double(n * t),
+      message: run.converged ? nil : "the interactive-effects iteration hit the cap of \(maxIterations) iterations")
     return GroupedIFEFit(
       groupSlopes: GroupSlopeFit(
-        slopes: alpha, covariance: covariance, sizes: sizes, meanSquaredResidual: ssr / Double(n * t), summary: summary),
+        slopes: run.alpha, covariance: covariance, sizes: sizes, meanSquaredResidual: ssr / Double(n * t),
+        summary: summary),
       factors: f, loadings: loadings)
   }
 

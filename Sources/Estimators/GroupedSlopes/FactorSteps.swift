@@ -35,4 +35,25 @@ enum FactorSteps {
   static func project(_ data: SlopePanel, _ f: Matrix) -> SlopePanel {
     SlopePanel(unchecked: annihilate(data.y, f), x: annihilate(data.x, f), regressors: data.regressors)
   }
+
+  /// Heterogeneous slopes with common factors, the start of the interactive-effects fits: β_i from
+  /// unit-by-unit OLS, then alternate F̂ ← `factors` of the residuals ỹ_i − X̃_iβ_i and
+  /// β_i ← OLS of M_F̂ỹ_i on M_F̂X̃_i, until the relative change of β is below `tolerance` (at most
+  /// `maxIterations` rounds). Returns β (N·p), the factors at the final β, and the rounds taken.
+  /// Needs T − 1 − R ≥ p on demeaned data.
+  static func heterogeneousStart(_ data: SlopePanel, factors r: Int, tolerance: Double, maxIterations: Int) throws
+    -> (beta: [Double], factors: Matrix, rounds: Int)
+  {
+    var beta = try GroupedSlopes.unitLeastSquares(data)
+    var rounds = 0
+    while rounds < maxIterations {
+      rounds += 1
+      let f = try factors(GroupedSlopes.residuals(data, slopes: beta), count: r)
+      let next = try GroupedSlopes.unitLeastSquares(project(data, f))
+      let change = relativeChange(next, beta)
+      beta = next
+      if change < tolerance { break }
+    }
+    return (beta, try factors(GroupedSlopes.residuals(data, slopes: beta), count: r), rounds)
+  }
 }

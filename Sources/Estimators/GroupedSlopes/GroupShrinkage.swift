@@ -44,8 +44,8 @@ struct UnitQuadratics: Sendable {
     var constantSum = 0.0
     var lipschitz = 0.0
     for i in 0..<n {
-      let xi = panel.regressors(of: i)
-      let yi = panel.response(i)
+      let xi = panel.unitRegressors(i)
+      let yi = panel.unitResponse(i)
       let a = xi.gram(alpha: scale)
       let g = xi.multiplied(byVector: yi, transposeSelf: true).map { $0 * scale }
       let eig = try a.symmetricEigen()

@@ -19,6 +19,13 @@ public struct GroupSlopeFit: Sendable {
     let p = slopes.first?.count ?? 0
     return covariance[k * p + j, k * p + j].squareRoot()
   }
+
+  /// α̂_kj as a Wald estimate: value, SE, 95% interval α̂ ± 1.96·SE and p-value; not identified
+  /// for an empty group.
+  public func estimate(_ estimand: String, group k: Int, component j: Int) -> Estimate {
+    guard slopes[k][j].isFinite else { return .notIdentified(estimand) }
+    return .wald(estimand, value: slopes[k][j], se: standardError(group: k, component: j))
+  }
 }
 
 /// The non-penalised grouped-slope estimators: unit-by-unit OLS, pooled within OLS per group (the
@@ -153,7 +160,7 @@ public enum GroupedSlopes {
     var beta = [Double](repeating: 0, count: data.units * p)
     for i in 0..<data.units {
       do {
-        let b = try data.regressors(of: i).leastSquares(data.response(i))
+        let b = try data.unitRegressors(i).leastSquares(data.unitResponse(i))
         for j in 0..<p { beta[i * p + j] = b[j] }
       } catch {
         throw EstimationError.invalidInput(

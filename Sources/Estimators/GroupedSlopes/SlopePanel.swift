@@ -38,10 +38,10 @@ public struct SlopePanel: Sendable {
   }
 
   /// Unit i's series y_i (length T).
-  public func response(_ i: Int) -> [Double] { y.column(i) }
+  public func unitResponse(_ i: Int) -> [Double] { y.column(i) }
 
   /// Unit i's regressors X_i (T×p).
-  public func regressors(of i: Int) -> Matrix {
+  public func unitRegressors(_ i: Int) -> Matrix {
     let t = periods, p = regressors
     return Matrix(rows: t, cols: p, elements: Array(x.elements[(i * p * t)..<((i + 1) * p * t)]))
   }
