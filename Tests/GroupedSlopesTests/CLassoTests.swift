@@ -131,6 +131,59 @@ import TestSupport
     #expect(fit.covariance[0, 4] == 0 && fit.covariance[1, 5] == 0)
   }
 
+  /// Bai's (2009) covariance of the grouped IFE against its textbook form on small data (p = 1,
+  /// K = 2, R = 1): Z_i^{(k)} = M_F(1[g_i = k]x̃_i − (1/N)Σ_j a_ij 1[g_j = k]x̃_j) with
+  /// a_ij = λ_i'(Λ'Λ/N)⁻¹λ_j, D = Σ_i Z_i'Z_i (2×2, inverted in closed form), Var = σ̂²D⁻¹ with
+  /// σ̂² = SSR/(N(T−1) − (N+T)R − Kp), all as explicit sums over units and periods from the fitted
+  /// F̂ and Λ̂ (the library uses M_F·X·M_Λ matrix products instead).
+  @Test func interactiveEffectsCovarianceMatchesBaiFormula() throws {
+    let rng = testStream("bai")
+    let n = 12, t = 10
+    let f = rng.normals(t), lambda = rng.normals(n)
+    let groups = (0..<n).map { $0 % 2 }
+    var y = Matrix(rows: t, cols: n), x = Matrix(rows: t, cols: n)
+    for i in 0..<n {
+      for s in 0..<t {
+        x[s, i] = 1 + lambda[i] * f[s] + rng.normal()
+        y[s, i] = (groups[i] == 0 ? 0.5 : 1.5) * x[s, i] + lambda[i] * f[s] + 0.5 * rng.normal()
+      }
+    }
+    let fit = try GroupedSlopes.interactiveEffects(try SlopePanel(y: y, x: x, regressors: 1), groups: groups, count: 2, factors: 1)
+    #expect(fit.groupSlopes.summary.converged)
+    let fh = fit.factors.column(0), lh = fit.loadings.column(0)
+    let alpha = fit.groupSlopes.slopes.map { $0[0] }
+    func demeaned(_ v: [Double]) -> [Double] {
+      let m = v.reduce(0, +) / Double(v.count)
+      return v.map { $0 - m }
+    }
+    func annihilate(_ v: [Double]) -> [Double] {
+      let c = zip(fh, v).reduce(0) { $0 + $1.0 * $1.1 } / Double(t)
+      return zip(v, fh).map { $0 - c * $1 }
+    }
+    let xd = (0..<n).map { i in demeaned((0..<t).map { x[$0, i] }) }
+    let yd = (0..<n).map { i in demeaned((0..<t).map { y[$0, i] }) }
+    var ssr = 0.0
+    for i in 0..<n {
+      let e = annihilate((0..<t).map { yd[i][$0] - alpha[groups[i]] * xd[i][$0] })
+      ssr += e.reduce(0) { $0 + $1 * $1 }
+    }
+    let lambdaScale = lh.reduce(0) { $0 + $1 * $1 } / Double(n)
+    var d: [[Double]] = [[0, 0], [0, 0]]
+    for i in 0..<n {
+      let z = (0..<2).map { k in
+        annihilate((0..<t).map { s in
+          var v = groups[i] == k ? xd[i][s] : 0
+          for j in 0..<n where groups[j] == k { v -= lh[i] * lh[j] / lambdaScale / Double(n) * xd[j][s] }
+          return v
+        })
+      }
+      for a in 0..<2 { for b in 0..<2 { d[a][b] += zip(z[a], z[b]).reduce(0) { $0 + $1.0 * $1.1 } } }
+    }
+    let sigma2 = ssr / Double(n * (t - 1) - (n + t) - 2)
+    let dInverse = ShrinkageSubproblemTests.inverse2(d)
+    for a in 0..<2 { for b in 0..<2 { #expect(close(fit.groupSlopes.covariance[a, b], sigma2 * dInverse[a][b], 1e-9)) } }
+  }
+
   @Test(arguments: [(1, 1), (2, 2), (16, 2), (17, 3), (20, 3), (40, 3), (81, 3), (82, 4)])
   func bandwidthIsTheCeilingOfTheFourthRoot(_ t: Int, _ expected: Int) {
     #expect(GroupedSlopes.hacBandwidth(periods: t) == expected)

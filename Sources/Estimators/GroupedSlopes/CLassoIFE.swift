@@ -6,8 +6,9 @@ import LinearAlgebra
 /// y_it = β_i'x_it + μ_i + λ_i'F_t + ε_it with β_i ∈ {α_1..α_K} and R common factors (R known).
 ///
 /// The least-squares term of C-Lasso is replaced by the principal-components profile
-///     (1/NT)·Σ_{t > R} μ_t[Σ_i (ỹ_i − X̃_iβ_i)(ỹ_i − X̃_iβ_i)'] = min_F (1/NT)Σ_i ‖M_F(ỹ_i − X̃_iβ_i)‖²,
-/// the sum of the T − R smallest eigenvalues of the residual covariance. Data are unit-demeaned
+///     (1/NT)·Σ_{j > R} ν_j[Σ_i (ỹ_i − X̃_iβ_i)(ỹ_i − X̃_iβ_i)'] = min_F (1/NT)Σ_i ‖M_F(ỹ_i − X̃_iβ_i)‖²,
+/// ν_j the eigenvalues in descending order: the sum of the T − R smallest eigenvalues of the
+/// residual covariance. Data are unit-demeaned
 /// first (μ_i, if any, is removed; the factors become F_t − F̄, still R of them), so the method
 /// also runs on panels with additive unit effects.
 ///
@@ -24,7 +25,8 @@ import LinearAlgebra
 ///    group-specific slopes and common factors (`GroupedSlopes.interactiveEffects`), started from the
 ///    final F̂ and from the pooled within OLS, keeping the lower objective.
 ///
-/// λ is C-Lasso's (c_λ·s²_ỹ·T^(−1/3) by default). Cost per sweep: the C-Lasso sweep plus one
+/// λ is C-Lasso's (1.5·T^(−1/3) by default; with `.responseVariance` scaling the variance is that
+/// of the demeaned y, which the factors inflate). Cost per sweep: the C-Lasso sweep plus one
 /// T×T eigenproblem and O(NTp·R) for the projections.
 public struct CLassoIFE: Sendable {
   /// R.

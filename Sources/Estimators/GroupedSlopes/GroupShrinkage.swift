@@ -140,7 +140,8 @@ struct ShrinkageSolution {
 /// a ∈ ℝᵖ by Newton's method with the generalised Hessian Σ_i Q_iM_iQ_i', where M_i = Λ_i for a
 /// fused unit and, for a shrunk one, M_i = diag(m) − ωω'/(u'ω) with m_j = λ_j/(1 + λ_j t),
 /// u = η/‖η‖, ω_j = m_j u_j (the derivative of the exact unit solution, by Sherman–Morrison),
-/// and an Armijo backtracking line search (gradient step 1/L as the fallback). Each iteration costs
+/// and an Armijo backtracking line search (gradient step 1/L as the fallback; once the predicted
+/// decrease is below the rounding of Φ, the gradient norm is the merit — see `descend`). Each iteration costs
 /// O(N·p³) plus root finds; nothing depends on T.
 ///
 /// **Optimality check (duality gap).** The Fenchel dual is
