@@ -60,5 +60,8 @@ let package = Package(
         "Estimators", "DataGeneration", "NumericalMethods", "LinearAlgebra", "RandomStreams", "Studies",
         "ReplicateEngine", "TestSupport",
       ]),
+    .testTarget(
+      name: "GroupedSlopesTests",
+      dependencies: ["Estimators", "DataGeneration", "LinearAlgebra", "RandomStreams", "ReplicateEngine", "Studies", "TestSupport"]),
   ]
 )
