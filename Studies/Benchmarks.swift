@@ -6,5 +6,8 @@ public enum Benchmarks {
     public let name: String
     public let lines: @Sendable () -> [BenchmarkLine]
   }
-  public static let families: [Family] = []
+  public static let families: [Family] = [
+    Family(name: "grouped-slopes", lines: { GroupedSlopesBenchmarks.lines() }),
+    Family(name: "crossed-effects", lines: { CrossedEffectsBenchmarks.lines() }),
+  ]
 }
