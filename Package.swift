@@ -44,5 +44,8 @@ let package = Package(
     // MARK: Tests
     .testTarget(name: "LinearAlgebraTests", dependencies: ["LinearAlgebra", "TestSupport"]),
     .testTarget(name: "RandomStreamsTests", dependencies: ["RandomStreams", "TestSupport"]),
+    .testTarget(
+      name: "BinaryChoiceTests",
+      dependencies: ["Estimators", "DataGeneration", "NumericalMethods", "LinearAlgebra", "Studies", "ReplicateEngine", "TestSupport"]),
   ]
 )
