@@ -56,7 +56,8 @@ public struct LatentMundlakLogit: Sendable {
     let model = "latent Mundlak logit (\(integration))"
     let problem = try LatentMundlakProblem(data, integration: integration)
     // Starting values: the x part from group means and the pooled within variance, the y part from
-    // the ordinary logit on (1, x, z, x̄_g) read through E[u_g | x̄_g] ≈ (x̄_g − a_x)/b_ux.
+    // the ordinary logit on (1, x, z, x̄_g) read through E[u_g | x̄_g] ≈ (x̄_g − a_x)/b_ux and inflated
+    // for the random intercept as in `RandomInterceptLogit`, at the best τ of {0.25, 0.5, 1}.
     let groups = data.groupCount
     let within = problem.withinSquares.reduce(0, +)
     guard data.count > groups, within > 0 else {
@@ -74,7 +75,18 @@ public struct LatentMundlakLogit: Sendable {
     design.setColumn(3, data.expandToIndividuals(means))
     let glm = try LogisticRegression.fit(design: design, y: data.y, names: ["(Intercept)", "x", "z", "mean x"])
     let c = glm.coefficients
-    let start = [ax, bux, 0.5 * log(sigma2), c[0] + c[3] * ax, 0.5, c[1], c[2], c[3] * bux]
+    var start: [Double] = []
+    var best = Double.infinity
+    for tau in [0.25, 0.5, 1] {
+      let k = (1 + attenuation * tau * tau).squareRoot()
+      let candidate = [ax, bux, 0.5 * log(sigma2), k * (c[0] + c[3] * ax), tau, k * c[1], k * c[2], k * c[3] * bux]
+      var none: [Double] = []
+      let value = try problem.negativeLogLikelihood(candidate, gradient: &none)
+      if value < best || start.isEmpty {
+        best = value
+        start = candidate
+      }
+    }
     var result = try maximiseMarginalLikelihood(start: start, model: model, options: options) {
       (theta: [Double], gradient: inout [Double]) throws(EstimationError) -> Double in
       try problem.negativeLogLikelihood(theta, gradient: &gradient)

@@ -40,24 +40,30 @@ public enum RandomEffectIntegration: Sendable, Equatable, CustomStringConvertibl
 ///
 /// The mode is found by safeguarded Newton on the strictly decreasing h′ (h″ ≤ −1), bracketed by
 /// |b̂| ≤ |ω| n_g, to |Δb| ≤ 10⁻¹²(1 + |b|) (cap 100 iterations; failure throws), warm-started at
-/// the previous mode of the same group. Σ log(1 + e^{−|e|}) is accumulated as a product taken to
-/// the log every 256 terms, so each (individual, node) pair costs one `exp` and no `log`.
-/// Cost per evaluation O(n·(m + K)), m ≈ 2–4 mode iterations, K nodes.
+/// the previous mode b₀ of the same group. Transcendental functions are kept out of the inner
+/// loops: each evaluation computes E_j = exp(e_j(b₀)) once per individual, and the linear predictor
+/// at any other b is e_j(b) = e_j(b₀) + ω(b − b₀) with exp(e_j(b)) = E_j·e^{ω(b − b₀)}, one
+/// multiplication; Σ_j log(1 + e^{e_j}) is accumulated as max(e_j, 0) plus the log of a product of
+/// factors in [1, 2], taken every 256 terms. A group whose E_j over- or underflows falls back to
+/// calling `exp` for every term. Cost per evaluation: n exponentials plus O(n·(m + K)) arithmetic,
+/// m ≈ 2–4 mode iterations, K nodes.
 final class MarginalLogitIntegral {
   let y: [Double]
   let groupStart: [Int]
   let rule: GaussHermiteRule?
   /// The last mode of each group (warm starts).
   var modes: [Double]
-  /// Scratch: y_j − p_j at each node, node-major, for the largest group.
-  private var residuals: [Double]
-  /// Scratch: p̂_j at the mode.
-  private var modeProbability: [Double]
   private let logWeights: [Double]
+  /// Scratch for the largest group: e_j(b₀), exp(e_j(b₀)), p̂_j at the mode, and y_j − p_j at each
+  /// node (node-major). Owned by this object, which is used by one fit on one thread.
+  private let offset: UnsafeMutableBufferPointer<Double>
+  private let offsetExp: UnsafeMutableBufferPointer<Double>
+  private let modeProbability: UnsafeMutableBufferPointer<Double>
+  private let residuals: UnsafeMutableBufferPointer<Double>
   /// Scratch per node: log of the weighted integrand, Σ_j (y_j − p_j), normalised weight π_k.
-  private var logTerms: [Double]
-  private var nodeResiduals: [Double]
-  private var nodeShares: [Double]
+  private let logTerms: UnsafeMutableBufferPointer<Double>
+  private let nodeResiduals: UnsafeMutableBufferPointer<Double>
+  private let nodeShares: UnsafeMutableBufferPointer<Double>
 
   init(y: [Double], groupStart: [Int], integration: RandomEffectIntegration) throws(EstimationError) {
     self.y = y
@@ -75,12 +81,24 @@ final class MarginalLogitIntegral {
     let groups = groupStart.count - 1
     modes = [Double](repeating: 0, count: groups)
     let largest = (0..<groups).map { groupStart[$0 + 1] - groupStart[$0] }.max() ?? 0
-    residuals = [Double](repeating: 0, count: largest * (rule?.order ?? 1))
-    modeProbability = [Double](repeating: 0, count: largest)
+    let k = rule?.order ?? 1
     logWeights = rule?.weights.map { log($0) } ?? []
-    logTerms = [Double](repeating: 0, count: rule?.order ?? 0)
-    nodeResiduals = logTerms
-    nodeShares = logTerms
+    func buffer(_ count: Int) -> UnsafeMutableBufferPointer<Double> {
+      let b = UnsafeMutableBufferPointer<Double>.allocate(capacity: max(count, 1))
+      b.initialize(repeating: 0)
+      return b
+    }
+    offset = buffer(largest)
+    offsetExp = buffer(largest)
+    modeProbability = buffer(largest)
+    residuals = buffer(largest * k)
+    logTerms = buffer(k)
+    nodeResiduals = buffer(k)
+    nodeShares = buffer(k)
+  }
+
+  deinit {
+    for b in [offset, offsetExp, modeProbability, residuals, logTerms, nodeResiduals, nodeShares] { b.deallocate() }
   }
 
   /// Σ_g log I_g at (η, μ, ω). When `dEta` is non-empty it receives ∂/∂η_j (length n; ∂/∂μ_g is its
@@ -90,41 +108,68 @@ final class MarginalLogitIntegral {
   ) throws(EstimationError) -> Double {
     let wantGradient = !dEta.isEmpty
     var total = 0.0
-    for g in 0..<(groupStart.count - 1) {
-      let r = groupStart[g]..<groupStart[g + 1]
-      let shift = mu?[g] ?? 0
-      let w = omega[g]
-      let logI = try eta.withUnsafeBufferPointer { etaBuffer throws(EstimationError) -> Double in
-        try dEta.withUnsafeMutableBufferPointer { dEtaBuffer throws(EstimationError) -> Double in
-          try group(
-            g, range: r, eta: etaBuffer, shift: shift, omega: w, wantGradient: wantGradient, dEta: dEtaBuffer,
-            dOmega: &dOmega)
+    try eta.withUnsafeBufferPointer { etaBuffer throws(EstimationError) in
+      try y.withUnsafeBufferPointer { yBuffer throws(EstimationError) in
+        try dEta.withUnsafeMutableBufferPointer { dEtaBuffer throws(EstimationError) in
+          for g in 0..<(groupStart.count - 1) {
+            let (logI, dOmegaG) = try group(
+              g, range: groupStart[g]..<groupStart[g + 1], y: yBuffer, eta: etaBuffer, shift: mu?[g] ?? 0,
+              omega: omega[g], wantGradient: wantGradient, dEta: dEtaBuffer)
+            total += logI
+            if wantGradient { dOmega[g] = dOmegaG }
+          }
         }
       }
-      total += logI
     }
     return total
   }
 
+  /// log I_g and, when asked, ∂ log I_g/∂ω (returned) and ∂ log I_g/∂η_j (written to `dEta`).
   private func group(
-    _ g: Int, range r: Range<Int>, eta: UnsafeBufferPointer<Double>, shift: Double, omega w: Double,
-    wantGradient: Bool, dEta: UnsafeMutableBufferPointer<Double>, dOmega: inout [Double]
-  ) throws(EstimationError) -> Double {
+    _ g: Int, range r: Range<Int>, y: UnsafeBufferPointer<Double>, eta: UnsafeBufferPointer<Double>, shift: Double,
+    omega w: Double, wantGradient: Bool, dEta: UnsafeMutableBufferPointer<Double>
+  ) throws(EstimationError) -> (logI: Double, dOmega: Double) {
     let n = r.count
-    // Mode of h(b) by safeguarded Newton.
-    var b = modes[g]
-    if !b.isFinite { b = 0 }
-    let bound = abs(w) * Double(n) + 1
+    let first = r.lowerBound
+    let bound = abs(w) * Double(n) + 1  // |b̂| = |ω Σ(y − p)| ≤ |ω| n
+    var b = modes[g].isFinite ? min(max(modes[g], -bound), bound) : 0
+    let b0 = b
+    var direct = false
+    for i in 0..<n {
+      let e = eta[first + i] + shift + w * b0
+      offset[i] = e
+      offsetExp[i] = exp(e)
+      if !(offsetExp[i] > 0 && offsetExp[i].isFinite) { direct = true }
+    }
+    /// p_j and the factor F_j with log(1 + e^{e_j}) = max(e_j, 0) + log F_j at b, given m = e^{ω(b − b₀)}.
+    @inline(__always) func parts(_ i: Int, _ shiftB: Double, _ m: Double) -> (e: Double, p: Double, factor: Double) {
+      let e = offset[i] + shiftB
+      let big = direct ? exp(e) : offsetExp[i] * m
+      if e >= 0 {
+        let f = 1 + 1 / big
+        return (e, 1 / f, f)
+      }
+      let f = 1 + big
+      return (e, big / f, f)
+    }
+    func multiplier(_ b: Double) -> Double {
+      let m = exp(w * (b - b0))
+      if !(m > 0 && m.isFinite) { direct = true }
+      return m
+    }
+
+    // Mode of h(b) by safeguarded Newton: h′ is strictly decreasing, so [lo, hi] brackets the root.
     var lo = -bound
     var hi = bound
-    b = min(max(b, lo), hi)
     var found = false
     for _ in 0..<100 {
+      let m = multiplier(b)
+      let shiftB = w * (b - b0)
       var sumRes = 0.0
       var sumW = 0.0
-      for j in r {
-        let p = logistic(eta[j] + shift + w * b)
-        sumRes += y[j] - p
+      for i in 0..<n {
+        let p = parts(i, shiftB, m).p
+        sumRes += y[first + i] - p
         sumW += p * (1 - p)
       }
       let hb = w * sumRes - b
@@ -151,23 +196,21 @@ final class MarginalLogitIntegral {
     var linear = 0.0
     var product = 1.0
     var logProduct = 0.0
-    modeProbability.withUnsafeMutableBufferPointer { pHat in
-      for (t, j) in r.enumerated() {
-        let e = eta[j] + shift + w * b
-        let a = exp(-abs(e))
-        let q = 1 / (1 + a)
-        let p = e >= 0 ? q : a * q
-        pHat[t] = p
-        let wj = p * (1 - p)
-        sumW += wj
-        sumW3 += wj * (1 - 2 * p)
-        sumRes += y[j] - p
-        linear += y[j] * e - max(e, 0)
-        product *= 1 + a
-        if t & 255 == 255 {
-          logProduct += log(product)
-          product = 1
-        }
+    let mMode = multiplier(b)
+    let shiftMode = w * (b - b0)
+    for i in 0..<n {
+      let (e, p, factor) = parts(i, shiftMode, mMode)
+      modeProbability[i] = p
+      let wj = p * (1 - p)
+      let yj = y[first + i]
+      sumW += wj
+      sumW3 += wj * (1 - 2 * p)
+      sumRes += yj - p
+      linear += yj * e - max(e, 0)
+      product *= factor
+      if i & 255 == 255 {
+        logProduct += log(product)
+        product = 1
       }
     }
     logProduct += log(product)
@@ -175,96 +218,84 @@ final class MarginalLogitIntegral {
     let h3 = -w * w * w * sumW3
     let s = 1 / (-h2).squareRoot()
     let logS = log(s)
+    // ∂b̂/∂ω and ∂ log ŝ/∂ω from h_bω = Σ(y − p) − ωbΣw and h_bbω = −2ωΣw − ω²bΣw(1 − 2p).
+    let hbw = sumRes - w * b * sumW
+    let hbbw = -2 * w * sumW - w * w * b * sumW3
+    let dModeOmega = -hbw / h2
+    let dLogSOmega = -0.5 * (hbbw + h3 * dModeOmega) / h2
 
     guard let rule else {
-      // Laplace.
+      // Laplace: log I = h(b̂) + log ŝ.
       let logI = linear - logProduct - b * b / 2 + logS
-      if wantGradient {
-        modeProbability.withUnsafeBufferPointer { pHat in
-          for (t, j) in r.enumerated() {
-            let p = pHat[t]
-            let wj = p * (1 - p)
-            let dLogS = -0.5 * (-w * w * wj * (1 - 2 * p) + h3 * w * wj / h2) / h2
-            dEta[j] = (y[j] - p) + dLogS
-          }
-        }
-        let hbw = sumRes - w * b * sumW
-        let hbbw = -2 * w * sumW - w * w * b * sumW3
-        let dMode = -hbw / h2
-        let dLogS = -0.5 * (hbbw + h3 * dMode) / h2
-        dOmega[g] = b * sumRes + dLogS
+      guard wantGradient else { return (logI, 0) }
+      for i in 0..<n {
+        let p = modeProbability[i]
+        let wj = p * (1 - p)
+        let dLogS = -0.5 * (-w * w * wj * (1 - 2 * p) + h3 * w * wj / h2) / h2
+        dEta[first + i] = (y[first + i] - p) + dLogS
       }
-      return logI
+      return (logI, b * sumRes + dLogSOmega)
     }
 
-    // Adaptive Gauss–Hermite.
+    // Adaptive Gauss–Hermite at b_k = b̂ + √2 ŝ t_k.
     let k = rule.order
     let root2s = 2.0.squareRoot() * s
-    residuals.withUnsafeMutableBufferPointer { res in
-      for node in 0..<k {
-        let t = rule.nodes[node]
-        let bk = b + root2s * t
-        var lin = 0.0
-        var prod = 1.0
-        var logProd = 0.0
-        var sr = 0.0
-        let base = node * n
-        for (i, j) in r.enumerated() {
-          let e = eta[j] + shift + w * bk
-          let a = exp(-abs(e))
-          let q = 1 / (1 + a)
-          let p = e >= 0 ? q : a * q
-          let rj = y[j] - p
-          res[base + i] = rj
-          sr += rj
-          lin += y[j] * e - max(e, 0)
-          prod *= 1 + a
-          if i & 255 == 255 {
-            logProd += log(prod)
-            prod = 1
-          }
+    for node in 0..<k {
+      let t = rule.nodes[node]
+      let bk = b + root2s * t
+      let m = multiplier(bk)
+      let shiftB = w * (bk - b0)
+      var lin = 0.0
+      var prod = 1.0
+      var logProd = 0.0
+      var sr = 0.0
+      let base = node * n
+      for i in 0..<n {
+        let (e, p, factor) = parts(i, shiftB, m)
+        let yj = y[first + i]
+        let rj = yj - p
+        residuals[base + i] = rj
+        sr += rj
+        lin += yj * e - max(e, 0)
+        prod *= factor
+        if i & 255 == 255 {
+          logProd += log(prod)
+          prod = 1
         }
-        logProd += log(prod)
-        logTerms[node] = logWeights[node] + lin - logProd - bk * bk / 2 + t * t
-        nodeResiduals[node] = sr
       }
+      logProd += log(prod)
+      logTerms[node] = logWeights[node] + lin - logProd - bk * bk / 2 + t * t
+      nodeResiduals[node] = sr
     }
-    let top = logTerms.max()!
+    var top = -Double.infinity
+    for node in 0..<k { top = max(top, logTerms[node]) }
     var sum = 0.0
     for node in 0..<k { sum += exp(logTerms[node] - top) }
     let lse = top + log(sum)
     let logI = lse + logS - 0.5 * log(Double.pi)
-    guard wantGradient else { return logI }
+    guard wantGradient else { return (logI, 0) }
 
     var aSum = 0.0
     var bSum = 0.0
     var omegaTerm = 0.0
     for node in 0..<k {
-      nodeShares[node] = exp(logTerms[node] - lse)
+      let share = exp(logTerms[node] - lse)
+      nodeShares[node] = share
       let bk = b + root2s * rule.nodes[node]
       let hb = w * nodeResiduals[node] - bk
-      aSum += nodeShares[node] * hb
-      bSum += nodeShares[node] * hb * root2s * rule.nodes[node]
-      omegaTerm += nodeShares[node] * bk * nodeResiduals[node]
+      aSum += share * hb
+      bSum += share * hb * root2s * rule.nodes[node]
+      omegaTerm += share * bk * nodeResiduals[node]
     }
-    residuals.withUnsafeBufferPointer { res in
-      modeProbability.withUnsafeBufferPointer { pHat in
-        for (i, j) in r.enumerated() {
-          var weighted = 0.0
-          for node in 0..<k { weighted += nodeShares[node] * res[node * n + i] }
-          let p = pHat[i]
-          let wj = p * (1 - p)
-          let dMode = w * wj / h2
-          let dLogS = -0.5 * (-w * w * wj * (1 - 2 * p) + h3 * dMode) / h2
-          dEta[j] = weighted + aSum * dMode + (1 + bSum) * dLogS
-        }
-      }
+    for i in 0..<n {
+      var weighted = 0.0
+      for node in 0..<k { weighted += nodeShares[node] * residuals[node * n + i] }
+      let p = modeProbability[i]
+      let wj = p * (1 - p)
+      let dMode = w * wj / h2
+      let dLogS = -0.5 * (-w * w * wj * (1 - 2 * p) + h3 * dMode) / h2
+      dEta[first + i] = weighted + aSum * dMode + (1 + bSum) * dLogS
     }
-    let hbw = sumRes - w * b * sumW
-    let hbbw = -2 * w * sumW - w * w * b * sumW3
-    let dMode = -hbw / h2
-    let dLogS = -0.5 * (hbbw + h3 * dMode) / h2
-    dOmega[g] = omegaTerm + aSum * dMode + (1 + bSum) * dLogS
-    return logI
+    return (logI, omegaTerm + aSum * dModeOmega + (1 + bSum) * dLogSOmega)
   }
 }
