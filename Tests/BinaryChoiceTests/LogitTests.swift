@@ -110,6 +110,21 @@ func smallConfoundedData() throws -> (sample: ConfoundedLogitSample, data: Group
   }
 }
 
+@Suite struct IterationCapTests {
+  /// One Newton step cannot meet the tolerance: the fit says so instead of passing as converged.
+  @Test func newtonFitsReportTheCap() throws {
+    let (_, data) = try smallConfoundedData()
+    let capped = NewtonOptions(maxIterations: 1)
+    for summary in [
+      try NaiveLogit(options: capped).fit(data).summary, try FixedEffectsLogit(options: capped).fit(data).summary,
+      try ConditionalLogit(options: capped).fit(data).summary,
+    ] {
+      #expect(!summary.converged && summary.iterations == 1)
+      #expect(summary.message?.contains("iteration cap 1 reached") == true)
+    }
+  }
+}
+
 // MARK: Conditional logit
 
 /// Brute-force conditional log-likelihood: every subset of each group's size with the observed

@@ -31,12 +31,12 @@ public struct ConditionalLogitLikelihood: Sendable {
     var k: Int
   }
   let groups: [Group]
+  let informative: InformativeGroups
   /// The number of groups dropped for having all-0 or all-1 outcomes.
-  public let droppedGroups: Int
+  public var droppedGroups: Int { informative.dropped }
 
   public init(_ data: GroupedBinaryData) throws(EstimationError) {
-    let informative = try InformativeGroups(data, model: "conditional logit")
-    droppedGroups = informative.dropped
+    informative = try InformativeGroups(data, model: "conditional logit")
     groups = informative.groups.map { g in
       let r = data.range(g)
       let n = r.count
@@ -122,7 +122,7 @@ public struct ConditionalLogit: Sendable {
   public func fit(_ data: GroupedBinaryData) throws(EstimationError) -> BinaryChoiceFit {
     let model = "conditional logit"
     let likelihood = try ConditionalLogitLikelihood(data)
-    try InformativeGroups(data, model: model).checkSeparation(data, model: model)
+    try likelihood.informative.checkSeparation(data, model: model)
     var beta = 0.0
     var current = likelihood.evaluate(beta)
     var iterations = 0

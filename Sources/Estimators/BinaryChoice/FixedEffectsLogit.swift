@@ -2,7 +2,7 @@ import Foundation
 import LinearAlgebra
 
 /// The groups that carry information about a within-group slope: those with both outcomes.
-struct InformativeGroups {
+struct InformativeGroups: Sendable {
   /// Indices (into the data's groups) of the groups with at least one 0 and one 1.
   let groups: [Int]
   /// How many groups had all-0 or all-1 outcomes.

@@ -1,3 +1,5 @@
+import LinearAlgebra
+
 /// A binary outcome observed on individuals nested in groups, with one individual-level covariate
 /// x and one group-level covariate z: the data every binary-choice estimator here takes.
 ///
@@ -70,8 +72,12 @@ public struct GroupedBinaryData: Sendable {
     }
   }
 
-  /// Each individual's group-level covariate z_{g(j)}.
-  var zByIndividual: [Double] { expandToIndividuals(z) }
+  /// The n×3 design (1, x_j, z_{g(j)}), or n×4 with the group mean x̄_{g(j)} as a fourth column.
+  func design(withGroupMeanOfX: Bool = false) -> Matrix {
+    var columns = [[Double](repeating: 1, count: count), x, expandToIndividuals(z)]
+    if withGroupMeanOfX { columns.append(expandToIndividuals(groupMeans)) }
+    return Matrix(rows: count, cols: columns.count, elements: columns.flatMap { $0 })
+  }
 
   /// A per-group vector repeated for each individual of the group.
   func expandToIndividuals(_ perGroup: [Double]) -> [Double] {

@@ -69,23 +69,16 @@ public struct LatentMundlakLogit: Sendable {
     let between = means.reduce(0) { $0 + ($1 - ax) * ($1 - ax) } / Double(max(groups - 1, 1))
     let meanInverseSize = problem.sizes.reduce(0) { $0 + 1 / $1 } / Double(groups)
     let bux = max(between - sigma2 * meanInverseSize, 0.01 * sigma2).squareRoot()
-    var design = Matrix(rows: data.count, cols: 4, repeating: 1)
-    design.setColumn(1, data.x)
-    design.setColumn(2, data.zByIndividual)
-    design.setColumn(3, data.expandToIndividuals(means))
-    let glm = try LogisticRegression.fit(design: design, y: data.y, names: ["(Intercept)", "x", "z", "mean x"])
+    let glm = try LogisticRegression.fit(
+      design: data.design(withGroupMeanOfX: true), y: data.y, names: ["(Intercept)", "x", "z", "mean x"])
     let c = glm.coefficients
-    var start: [Double] = []
-    var best = Double.infinity
-    for tau in [0.25, 0.5, 1] {
+    let candidates = [0.25, 0.5, 1].map { tau in
       let k = (1 + attenuation * tau * tau).squareRoot()
-      let candidate = [ax, bux, 0.5 * log(sigma2), k * (c[0] + c[3] * ax), tau, k * c[1], k * c[2], k * c[3] * bux]
+      return [ax, bux, 0.5 * log(sigma2), k * (c[0] + c[3] * ax), tau, k * c[1], k * c[2], k * c[3] * bux]
+    }
+    let start = try bestCandidate(candidates) { (theta: [Double]) throws(EstimationError) -> Double in
       var none: [Double] = []
-      let value = try problem.negativeLogLikelihood(candidate, gradient: &none)
-      if value < best || start.isEmpty {
-        best = value
-        start = candidate
-      }
+      return try problem.negativeLogLikelihood(theta, gradient: &none)
     }
     var result = try maximiseMarginalLikelihood(start: start, model: model, options: options) {
       (theta: [Double], gradient: inout [Double]) throws(EstimationError) -> Double in
@@ -124,10 +117,7 @@ final class LatentMundlakProblem {
   private var omega: [Double]
 
   init(_ data: GroupedBinaryData, integration: RandomEffectIntegration) throws(EstimationError) {
-    var d = Matrix(rows: data.count, cols: 3, repeating: 1)
-    d.setColumn(1, data.x)
-    d.setColumn(2, data.zByIndividual)
-    design = d
+    design = data.design()
     integral = try MarginalLogitIntegral(y: data.y, groupStart: data.groupStart, integration: integration)
     groupStart = data.groupStart
     let groups = data.groupCount

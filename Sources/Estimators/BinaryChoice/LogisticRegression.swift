@@ -156,10 +156,6 @@ public struct NaiveLogit: Sendable {
 
   /// Coefficients "(Intercept)", "x", "z".
   public func fit(_ data: GroupedBinaryData) throws(EstimationError) -> BinaryChoiceFit {
-    let n = data.count
-    var design = Matrix(rows: n, cols: 3, repeating: 1)
-    design.setColumn(1, data.x)
-    design.setColumn(2, data.zByIndividual)
-    return try LogisticRegression.fit(design: design, y: data.y, names: ["(Intercept)", "x", "z"], options: options)
+    try LogisticRegression.fit(design: data.design(), y: data.y, names: ["(Intercept)", "x", "z"], options: options)
   }
 }

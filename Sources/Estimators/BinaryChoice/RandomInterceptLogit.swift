@@ -18,11 +18,10 @@ import NumericalMethods
 /// a separated fixed part leaves the marginal likelihood unbounded too), its coefficients inflated
 /// by √(1 + c²τ²) (`attenuation`) at the τ ∈ {0.25, 0.5, 1, 2} with the highest marginal
 /// likelihood, and with the (modified) inverse of a numerical Hessian at the start as the first
-/// quasi-Newton matrix. τ is optimised
-/// unconstrained and enters only through τ²: a variance that is truly 0 is then an interior point
-/// τ = 0 rather than log τ → −∞ (the reported τ is |τ|). Standard errors: the inverse observed
-/// information, the Hessian of −log L by central differences of the analytic gradient
-/// (`NumericalDerivatives.hessian`).
+/// quasi-Newton matrix (`maximiseMarginalLikelihood`). τ is optimised unconstrained and enters only
+/// through τ²: a variance that is truly 0 is then an interior point τ = 0 rather than log τ → −∞
+/// (the reported τ is |τ|). Standard errors: the inverse observed information, the Hessian of
+/// −log L by central differences of the analytic gradient (`NumericalDerivatives.hessian`).
 public struct RandomInterceptLogit: Sendable {
   public var integration: RandomEffectIntegration
   /// Adds x̄_g as a covariate (the Mundlak model).
@@ -61,17 +60,12 @@ public struct RandomInterceptLogit: Sendable {
     let names = parameterNames
     let glm = try LogisticRegression.fit(design: problem.design, y: data.y, names: Array(names.dropLast()))
     let model = "random-intercept logit (\(integration))"
-    var start: [Double] = []
-    var best = Double.infinity
-    for tau in [0.25, 0.5, 1, 2] {
-      let inflation = (1 + attenuation * tau * tau).squareRoot()
-      let candidate = glm.coefficients.map { $0 * inflation } + [tau]
+    let candidates = [0.25, 0.5, 1, 2].map { tau in
+      glm.coefficients.map { $0 * (1 + attenuation * tau * tau).squareRoot() } + [tau]
+    }
+    let start = try bestCandidate(candidates) { (theta: [Double]) throws(EstimationError) -> Double in
       var none: [Double] = []
-      let value = try problem.negativeLogLikelihood(candidate, gradient: &none)
-      if value < best || start.isEmpty {
-        best = value
-        start = candidate
-      }
+      return try problem.negativeLogLikelihood(theta, gradient: &none)
     }
     var result = try maximiseMarginalLikelihood(start: start, model: model, options: options) {
       (theta: [Double], gradient: inout [Double]) throws(EstimationError) -> Double in
@@ -88,6 +82,22 @@ public struct RandomInterceptLogit: Sendable {
 /// β_marginal ≈ β/√(1 + c²τ²), c = 16√3/(15π) (Zeger, Liang & Albert 1988, eq. 2.4).
 let attenuation = pow(16 * 3.0.squareRoot() / (15 * Double.pi), 2)
 
+/// The candidate starting point with the smallest objective (the first on ties or if none is finite).
+func bestCandidate(
+  _ candidates: [[Double]], objective: (_ theta: [Double]) throws(EstimationError) -> Double
+) throws(EstimationError) -> [Double] {
+  var best = candidates[0]
+  var bestValue = Double.infinity
+  for candidate in candidates {
+    let value = try objective(candidate)
+    if value < bestValue {
+      best = candidate
+      bestValue = value
+    }
+  }
+  return best
+}
+
 /// The data-dependent part of a random-intercept logit: its fixed-effects design and integral.
 final class RandomInterceptProblem {
   let design: Matrix
@@ -98,9 +108,7 @@ final class RandomInterceptProblem {
   private var omega: [Double]
 
   init(_ data: GroupedBinaryData, groupMeanOfX: Bool, integration: RandomEffectIntegration) throws(EstimationError) {
-    var columns: [[Double]] = [[Double](repeating: 1, count: data.count), data.x, data.zByIndividual]
-    if groupMeanOfX { columns.append(data.expandToIndividuals(data.groupMeans)) }
-    design = Matrix(rows: data.count, cols: columns.count, elements: columns.flatMap { $0 })
+    design = data.design(withGroupMeanOfX: groupMeanOfX)
     integral = try MarginalLogitIntegral(y: data.y, groupStart: data.groupStart, integration: integration)
     groups = data.groupCount
     dEta = [Double](repeating: 0, count: data.count)
