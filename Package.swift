@@ -63,5 +63,8 @@ let package = Package(
     .testTarget(
       name: "GroupedSlopesTests",
       dependencies: ["Estimators", "DataGeneration", "LinearAlgebra", "RandomStreams", "ReplicateEngine", "Studies", "TestSupport"]),
+    .testTarget(
+      name: "BinaryChoiceTests",
+      dependencies: ["Estimators", "DataGeneration", "NumericalMethods", "LinearAlgebra", "Studies", "ReplicateEngine", "TestSupport"]),
   ]
 )
