@@ -9,5 +9,6 @@ public enum Benchmarks {
   public static let families: [Family] = [
     Family(name: "grouped-slopes", lines: { GroupedSlopesBenchmarks.lines() }),
     Family(name: "crossed-effects", lines: { CrossedEffectsBenchmarks.lines() }),
+    Family(name: "confounded-logit", lines: { ConfoundedLogitBenchmarks.lines() }),
   ]
 }

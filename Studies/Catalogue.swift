@@ -2,7 +2,7 @@ import ReplicateEngine
 
 /// Every study the command line knows, in the order `study list` shows them.
 public enum Catalogue {
-  public static let studies: [Study] = [rankRecoveryStudy, ifeBiasStudy, groupedSlopesStudy, crossedEffectsStudy]
+  public static let studies: [Study] = [rankRecoveryStudy, ifeBiasStudy, groupedSlopesStudy, crossedEffectsStudy, confoundedLogitStudy]
 
   /// Names no study may take: `study NAME` is short for `study run NAME`, so a study named like a
   /// subcommand could never be run that way.
