@@ -7,6 +7,7 @@ public enum Benchmarks {
     public let lines: @Sendable () -> [BenchmarkLine]
   }
   public static let families: [Family] = [
+    Family(name: "rank-recovery", lines: { RankRecoveryBenchmarks.lines() }),
     Family(name: "grouped-slopes", lines: { GroupedSlopesBenchmarks.lines() }),
     Family(name: "crossed-effects", lines: { CrossedEffectsBenchmarks.lines() }),
     Family(name: "confounded-logit", lines: { ConfoundedLogitBenchmarks.lines() }),
