@@ -195,7 +195,7 @@ extension GroupedSlopes {
     // Final factors and loadings at the final slopes.
     let e = residuals(data, slopes: unitSlopes(run.alpha))
     let f = try FactorSteps.factors(e, count: r)
-    let loadings = FactorSteps.loadings(e, f)
+    let loadings = InteractiveFixedEffects.loadings(e, f)
     let ssr = FactorSteps.annihilate(e, f).squaredNorm
     let covariance = try baiCovariance(data, groups: groups, count: count, factors: f, loadings: loadings, ssr: ssr)
     let sizes = (0..<count).map { k in groups.filter { $0 == k }.count }
