@@ -59,6 +59,20 @@ public protocol RowSource {
   func rows(condition: Int, reps: Int) throws -> [ResultRow]
   /// The failure notes of that condition, sorted by (replicate, method).
   func notes(condition: Int, reps: Int) throws -> [FailureNote]
+  /// The rows of one (condition, method, estimand) cell with replicate < `reps`, by replicate.
+  func cellRows(condition: Int, method: Int, estimand: Int, reps: Int) throws -> [ResultRow]
+  /// Replicates (< `reps`) of the condition where some method failed or did not converge.
+  func unsuccessfulReplicates(condition: Int, reps: Int) throws -> Set<Int32>
+}
+
+extension RowSource {
+  public func cellRows(condition: Int, method: Int, estimand: Int, reps: Int) throws -> [ResultRow] {
+    try rows(condition: condition, reps: reps).filter { Int($0.method) == method && Int($0.estimand) == estimand }
+  }
+
+  public func unsuccessfulReplicates(condition: Int, reps: Int) throws -> Set<Int32> {
+    Set(try rows(condition: condition, reps: reps).filter { $0.status == .failed || $0.status == .notConverged }.map(\.replicate))
+  }
 }
 
 /// All rows of a finished in-memory run, grouped by condition and sorted by (replicate, method,

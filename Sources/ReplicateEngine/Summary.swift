@@ -43,17 +43,16 @@ public struct Summarizer {
   /// Measures use the replicates where the method succeeded (status ok) for that estimand (or,
   /// paired, where every method succeeded); the failure, non-convergence and not-identified rates
   /// are reported next to them over all replicates, each with its binomial MCSE.
+  ///
+  /// Rows are read one cell at a time, so memory holds one cell's replicates, whatever the grid.
   public func summary(from source: any RowSource) throws -> [SummaryRow] {
     var out: [SummaryRow] = []
     for c in conditions.indices {
-      var rows = try source.rows(condition: c, reps: reps)
-      if paired {
-        let bad = Set(rows.filter { $0.status == .failed || $0.status == .notConverged }.map(\.replicate))
-        rows = rows.filter { !bad.contains($0.replicate) || $0.status != .ok }
-      }
+      let bad = paired ? try source.unsuccessfulReplicates(condition: c, reps: reps) : []
       for (m, method) in study.methodNames.enumerated() {
         for (e, spec) in study.estimands.enumerated() {
-          let cell = rows.filter { Int($0.method) == m && Int($0.estimand) == e }
+          var cell = try source.cellRows(condition: c, method: m, estimand: e, reps: reps)
+          if !bad.isEmpty { cell = cell.filter { !bad.contains($0.replicate) || $0.status != .ok } }
           if cell.isEmpty { continue }
           let ok = cell.filter { $0.status == .ok }
           var measures: [MeasureValue]

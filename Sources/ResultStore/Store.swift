@@ -246,6 +246,34 @@ public final class ResultStore: ResultSink, RowSource, @unchecked Sendable {
     }
   }
 
+  public func cellRows(condition: Int, method: Int, estimand: Int, reps: Int) throws -> [ResultRow] {
+    let cid = conditionIDs[condition]
+    return try db.read { db in
+      try Row.fetchAll(
+        db,
+        sql: """
+          SELECT replicate, status, truth, value, se, lower, upper, p_value FROM rows
+          WHERE condition = ? AND method = ? AND estimand = ? AND replicate < ? ORDER BY replicate
+          """, arguments: [cid, method, estimand, reps]
+      ).map { r in
+        ResultRow(
+          condition: Int32(condition), replicate: r[0], method: Int16(method), estimand: Int16(estimand),
+          status: ResultRow.Status(rawValue: r[1]) ?? .failed, truth: r[2] ?? .nan, value: r[3] ?? .nan, se: r[4] ?? .nan,
+          lower: r[5] ?? .nan, upper: r[6] ?? .nan, pValue: r[7] ?? .nan)
+      }
+    }
+  }
+
+  public func unsuccessfulReplicates(condition: Int, reps: Int) throws -> Set<Int32> {
+    let cid = conditionIDs[condition]
+    return try db.read { db in
+      Set(
+        try Int32.fetchAll(
+          db, sql: "SELECT DISTINCT replicate FROM rows WHERE condition = ? AND replicate < ? AND status IN (?, ?)",
+          arguments: [cid, reps, Int(ResultRow.Status.failed.rawValue), Int(ResultRow.Status.notConverged.rawValue)]))
+    }
+  }
+
   public func notes(condition: Int, reps: Int) throws -> [FailureNote] {
     let cid = conditionIDs[condition]
     return try db.read { db in

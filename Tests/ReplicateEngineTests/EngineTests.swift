@@ -93,4 +93,23 @@ import TestSupport
     #expect(back.csv == report.csv)
     #expect(back.headline.text == report.headline.text)
   }
+
+  /// --paired: every method is judged on the replicates where all methods succeeded, so the mean's
+  /// n and bias equal those computed directly on that subset; failure rates still count everything.
+  @Test func pairedUsesOnlyReplicatesWhereAllSucceeded() throws {
+    let study = toyStudy()
+    let r = try Engine.run(study, conditions: study.defaultConditions, options: RunOptions(reps: 300, seed: 8, threads: 2))
+    let paired = Report(r, paired: true).summary
+    for c in r.rows.indices {
+      let bad = Set(r.rows[c].filter { $0.status != .ok }.map(\.replicate))
+      let kept = r.rows[c].filter { $0.method == 0 && !bad.contains($0.replicate) }
+      let n = paired.first { $0.condition == c && $0.method == "mean" && $0.measure == "n" }!
+      #expect(Int(n.estimate) == kept.count && kept.count < 300)
+      let bias = paired.first { $0.condition == c && $0.method == "mean" && $0.measure == "bias" }!
+      let direct = kept.map { $0.value - $0.truth }.reduce(0, +) / Double(kept.count)
+      #expect(abs(bias.estimate - direct) < 1e-14)
+      let failure = paired.first { $0.condition == c && $0.method == "fragile" && $0.measure == "failure_rate" }!
+      #expect(failure.estimate == Double(r.rows[c].count { $0.method == 2 && $0.status == .failed }) / 300)
+    }
+  }
 }
