@@ -248,19 +248,23 @@ public final class ResultStore: ResultSink, RowSource, @unchecked Sendable {
 
   public func cellRows(condition: Int, method: Int, estimand: Int, reps: Int) throws -> [ResultRow] {
     let cid = conditionIDs[condition]
+    // A cursor, not fetchAll: only the compact rows are kept, whatever the number of replicates.
     return try db.read { db in
-      try Row.fetchAll(
+      var out: [ResultRow] = []
+      let cursor = try Row.fetchCursor(
         db,
         sql: """
           SELECT replicate, status, truth, value, se, lower, upper, p_value FROM rows
           WHERE condition = ? AND method = ? AND estimand = ? AND replicate < ? ORDER BY replicate
-          """, arguments: [cid, method, estimand, reps]
-      ).map { r in
-        ResultRow(
-          condition: Int32(condition), replicate: r[0], method: Int16(method), estimand: Int16(estimand),
-          status: ResultRow.Status(rawValue: r[1]) ?? .failed, truth: r[2] ?? .nan, value: r[3] ?? .nan, se: r[4] ?? .nan,
-          lower: r[5] ?? .nan, upper: r[6] ?? .nan, pValue: r[7] ?? .nan)
+          """, arguments: [cid, method, estimand, reps])
+      while let r = try cursor.next() {
+        out.append(
+          ResultRow(
+            condition: Int32(condition), replicate: r[0], method: Int16(method), estimand: Int16(estimand),
+            status: ResultRow.Status(rawValue: r[1]) ?? .failed, truth: r[2] ?? .nan, value: r[3] ?? .nan, se: r[4] ?? .nan,
+            lower: r[5] ?? .nan, upper: r[6] ?? .nan, pValue: r[7] ?? .nan))
       }
+      return out
     }
   }
 
