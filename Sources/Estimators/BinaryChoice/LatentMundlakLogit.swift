@@ -76,14 +76,7 @@ public struct LatentMundlakLogit: Sendable {
       let k = (1 + attenuation * tau * tau).squareRoot()
       return [ax, bux, 0.5 * log(sigma2), k * (c[0] + c[3] * ax), tau, k * c[1], k * c[2], k * c[3] * bux]
     }
-    let start = try bestCandidate(candidates) { (theta: [Double]) throws(EstimationError) -> Double in
-      var none: [Double] = []
-      return try problem.negativeLogLikelihood(theta, gradient: &none)
-    }
-    var result = try maximiseMarginalLikelihood(start: start, model: model, options: options) {
-      (theta: [Double], gradient: inout [Double]) throws(EstimationError) -> Double in
-      try problem.negativeLogLikelihood(theta, gradient: &gradient)
-    }
+    var result = try maximiseFromBestStart(problem, candidates: candidates, model: model, options: options)
     result.orientScale(at: 4)
     if result.estimate[1] < 0 {
       // (b_ux, buy) → (−b_ux, −buy): flip both signs and their covariance rows/columns.

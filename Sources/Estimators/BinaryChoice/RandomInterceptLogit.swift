@@ -63,14 +63,7 @@ public struct RandomInterceptLogit: Sendable {
     let candidates = [0.25, 0.5, 1, 2].map { tau in
       glm.coefficients.map { $0 * (1 + attenuation * tau * tau).squareRoot() } + [tau]
     }
-    let start = try bestCandidate(candidates) { (theta: [Double]) throws(EstimationError) -> Double in
-      var none: [Double] = []
-      return try problem.negativeLogLikelihood(theta, gradient: &none)
-    }
-    var result = try maximiseMarginalLikelihood(start: start, model: model, options: options) {
-      (theta: [Double], gradient: inout [Double]) throws(EstimationError) -> Double in
-      try problem.negativeLogLikelihood(theta, gradient: &gradient)
-    }
+    var result = try maximiseFromBestStart(problem, candidates: candidates, model: model, options: options)
     result.orientScale(at: names.count - 1)
     return BinaryChoiceFit(
       names: names, coefficients: result.estimate, covariance: result.covariance,
@@ -83,6 +76,28 @@ public struct RandomInterceptLogit: Sendable {
 let attenuation = pow(16 * 3.0.squareRoot() / (15 * Double.pi), 2)
 
 /// The candidate starting point with the smallest objective (the first on ties or if none is finite).
+/// A marginal likelihood with an analytic gradient (random-intercept and latent-Mundlak logits).
+protocol MarginalLikelihoodProblem {
+  func negativeLogLikelihood(_ theta: [Double], gradient: inout [Double]) throws(EstimationError) -> Double
+}
+
+extension RandomInterceptProblem: MarginalLikelihoodProblem {}
+extension LatentMundlakProblem: MarginalLikelihoodProblem {}
+
+/// Starts BFGS from the candidate with the lowest negative log-likelihood, then maximises.
+func maximiseFromBestStart(
+  _ problem: some MarginalLikelihoodProblem, candidates: [[Double]], model: String, options: QuasiNewtonOptions
+) throws(EstimationError) -> MarginalFit {
+  let start = try bestCandidate(candidates) { (theta: [Double]) throws(EstimationError) -> Double in
+    var none: [Double] = []
+    return try problem.negativeLogLikelihood(theta, gradient: &none)
+  }
+  return try maximiseMarginalLikelihood(start: start, model: model, options: options) {
+    (theta: [Double], gradient: inout [Double]) throws(EstimationError) -> Double in
+    try problem.negativeLogLikelihood(theta, gradient: &gradient)
+  }
+}
+
 func bestCandidate(
   _ candidates: [[Double]], objective: (_ theta: [Double]) throws(EstimationError) -> Double
 ) throws(EstimationError) -> [Double] {
