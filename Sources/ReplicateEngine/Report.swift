@@ -215,6 +215,30 @@ public struct Report: Sendable {
     return out
   }
 
+  /// summary.tex: the headline table as a booktabs `tabular` (UTF-8; compile with xelatex or
+  /// lualatex, or with pdflatex and `\usepackage[utf8]{inputenc}`), with the legend as a comment.
+  public var latex: String {
+    let t = headline
+    func escape(_ s: String) -> String {
+      var out = ""
+      for ch in s {
+        switch ch {
+        case "\\": out += "\\textbackslash{}"
+        case "&", "%", "$", "#", "_", "{", "}": out += "\\" + String(ch)
+        case "~": out += "\\textasciitilde{}"
+        case "^": out += "\\textasciicircum{}"
+        default: out.append(ch)
+        }
+      }
+      return out
+    }
+    let align = t.header.indices.map { t.numeric.contains($0) ? "r" : "l" }.joined()
+    var out = "% \(legend)\n\\begin{tabular}{\(align)}\n\\toprule\n"
+    out += t.header.map(escape).joined(separator: " & ") + " \\\\\n\\midrule\n"
+    for row in t.rows { out += row.map(escape).joined(separator: " & ") + " \\\\\n" }
+    return out + "\\bottomrule\n\\end{tabular}\n"
+  }
+
   /// summary.csv in long format: factor columns, method, estimand, measure, estimate, mcse.
   public var csv: String {
     let names = conditions.first?.names ?? study.factors.map(\.name)
@@ -306,7 +330,7 @@ public struct Manifest: Codable, Sendable {
 }
 
 extension Report {
-  /// Writes summary.md, summary.csv and manifest.json into `folder` (created if needed). Each
+  /// Writes summary.md, summary.csv, summary.tex and manifest.json into `folder` (created if needed). Each
   /// file is written to a temporary name and renamed, so a crash never leaves a half-written file.
   public func write(to folder: URL, manifest: Manifest) throws {
     let fm = FileManager.default
@@ -315,7 +339,7 @@ extension Report {
     } catch {
       throw StudyError.io("cannot create the results folder \(folder.path): check that it is writable or pass --results DIR")
     }
-    for (name, text) in [("summary.md", markdown), ("summary.csv", csv), ("manifest.json", manifest.json)] {
+    for (name, text) in [("summary.md", markdown), ("summary.csv", csv), ("summary.tex", latex), ("manifest.json", manifest.json)] {
       let target = folder.appendingPathComponent(name)
       do {
         try Data(text.utf8).write(to: target, options: .atomic)

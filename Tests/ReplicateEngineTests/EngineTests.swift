@@ -88,6 +88,10 @@ import TestSupport
     defer { try? FileManager.default.removeItem(at: folder) }
     let report = Report(r)
     try report.write(to: folder, manifest: Manifest(result: r, threads: 2))
+    let tex = try String(contentsOf: folder.appendingPathComponent("summary.tex"), encoding: .utf8)
+    let headerLine = tex.split(separator: "\n").first { $0.hasPrefix("n & mu & method") }
+    #expect(headerLine?.components(separatedBy: " & ").count == report.headline.header.count)
+    #expect(tex.contains("\\toprule") && tex.contains("\\end{tabular}"))
     let back = try Report.read(study: study, from: folder)
     #expect(back.summary.count == report.summary.count)
     #expect(back.csv == report.csv)
