@@ -1,4 +1,5 @@
 import Foundation
+import Estimators
 
 /// A committed summary that later runs are checked against (`study baseline` writes it,
 /// `study check` compares with it): every cell with its MCSE, and how to reproduce the run.
@@ -149,5 +150,3 @@ extension Study {
     return copy
   }
 }
-
-import Estimators

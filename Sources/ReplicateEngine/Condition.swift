@@ -1,3 +1,5 @@
+import Foundation
+
 /// A factor of a study's design grid: a name, its kind, and the values the study sweeps by default.
 public struct Factor: Sendable, Equatable {
   public enum Kind: String, Sendable { case integer, real, text }
@@ -90,5 +92,3 @@ public struct Condition: Sendable, Hashable, CustomStringConvertible {
     return "\(x)"
   }
 }
-
-import Foundation

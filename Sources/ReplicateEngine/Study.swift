@@ -205,8 +205,6 @@ extension Study {
   }
 }
 
-import Foundation
-
 extension Study {
   /// The condition named by "N=100,T=50,r=2" (for replaying one replicate). Every factor must be
   /// given, except factors whose default grid has a single value.
