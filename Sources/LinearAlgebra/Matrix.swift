@@ -68,12 +68,6 @@ public struct Matrix: Sendable, Equatable, CustomStringConvertible {
   /// Row i as a new array.
   public func row(_ i: Int) -> [Double] { (0..<cols).map { elements[i + $0 * rows] } }
 
-  /// The first `k` columns.
-  public func leadingColumns(_ k: Int) -> Matrix {
-    precondition(k >= 0 && k <= cols, "cannot take more columns than the matrix has")
-    return Matrix(rows: rows, cols: k, elements: Array(elements[0..<(k * rows)]))
-  }
-
   /// The transpose.
   public var transposed: Matrix {
     var t = Matrix(rows: cols, cols: rows)

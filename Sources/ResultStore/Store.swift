@@ -290,23 +290,6 @@ public final class ResultStore: ResultSink, RowSource, @unchecked Sendable {
     }
   }
 
-  /// Seconds spent per method and in data generation over the bound conditions' items.
-  public func timing(reps: Int) throws -> (generate: Double, methods: [Int: Double]) {
-    try db.read { db in
-      let ids = conditionIDs.map(String.init).joined(separator: ",")
-      let g = try Double.fetchOne(db, sql: "SELECT total(generate_seconds) FROM items WHERE condition IN (\(ids)) AND replicate < ?", arguments: [reps]) ?? 0
-      var m: [Int: Double] = [:]
-      for r in try Row.fetchAll(
-        db,
-        sql: "SELECT method, total(seconds) FROM (SELECT DISTINCT condition, replicate, method, seconds FROM rows WHERE condition IN (\(ids)) AND replicate < ?) GROUP BY method",
-        arguments: [reps])
-      {
-        m[r[0]] = r[1]
-      }
-      return (g, m)
-    }
-  }
-
   /// SQLite's own integrity check ("ok" when the file is sound).
   public func integrityCheck() throws -> String {
     try db.read { try String.fetchAll($0, sql: "PRAGMA integrity_check").joined(separator: "; ") }
