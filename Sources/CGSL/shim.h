@@ -2,7 +2,8 @@
 //
 // OpenBLAS's cblas.h and GSL's gsl_cblas.h declare the same symbols with different types: include
 // OpenBLAS's header and mark GSL's as already included. The module links `gsl` only (never
-// `gslcblas`), so GSL's own BLAS calls resolve to OpenBLAS.
+// `gslcblas`) and COpenBLAS links OpenBLAS directly, so OpenBLAS precedes the `libgslcblas` that
+// Debian's libgsl loads as its own dependency, and GSL's BLAS calls resolve to OpenBLAS.
 #ifndef SIMSTUDY_CGSL_SHIM_H
 #define SIMSTUDY_CGSL_SHIM_H
 #include <stdint.h>

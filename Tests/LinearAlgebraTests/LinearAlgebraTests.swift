@@ -26,17 +26,37 @@ import TestSupport
   }
 
   /// GSL and LAPACKE must both resolve CBLAS to OpenBLAS, never to GSL's slow reference `gslcblas`
-  /// (which `pkg-config gsl` would link first).
+  /// (which `pkg-config gsl` would link first). Debian's `libgsl.so.27` itself lists `libgslcblas.so.0`
+  /// as NEEDED, so that library is loaded; what matters is that the global lookup scope, which binds
+  /// GSL's and LAPACKE's calls, finds OpenBLAS first because our binary links it directly.
   @Test func openBLASServesBLAS() throws {
     #expect(BLAS.configuration.contains("OpenBLAS"))
-    let maps = try String(contentsOfFile: "/proc/self/maps", encoding: .utf8)
-    #expect(!maps.contains("libgslcblas"))
-    #expect(maps.contains("openblas"))
-    // The process-wide cblas_dgemm (what GSL and LinearAlgebra call) is OpenBLAS's own.
-    let global = dlsym(UnsafeMutableRawPointer(bitPattern: 0), "cblas_dgemm")  // RTLD_DEFAULT
-    let openblas = dlopen("libopenblas.so.0", RTLD_LAZY | RTLD_NOLOAD)
-    #expect(openblas != nil && global != nil)
+    // The process-wide cblas_dgemm (what GSL and LinearAlgebra call) is OpenBLAS's own ...
+    let global = try #require(dlsym(UnsafeMutableRawPointer(bitPattern: 0), "cblas_dgemm"))  // RTLD_DEFAULT
+    let openblas = try #require(dlopen("libopenblas.so.0", RTLD_LAZY | RTLD_NOLOAD))
     #expect(global == dlsym(openblas, "cblas_dgemm"))
+    // ... and the file mapped at its address is OpenBLAS.
+    let file = try mappedFile(at: global)
+    #expect(file?.contains("openblas") == true, "cblas_dgemm is mapped from \(file ?? "nothing")")
+    if let gslcblas = dlopen("libgslcblas.so.0", RTLD_LAZY | RTLD_NOLOAD),
+      let reference = dlsym(gslcblas, "cblas_dgemm")
+    {
+      #expect(global != reference)
+      #expect(try mappedFile(at: reference)?.contains("libgslcblas") == true)  // the lookup tells them apart
+    }
+  }
+
+  /// The file `/proc/self/maps` shows mapped at `address`. Read to the end through FileHandle:
+  /// `String(contentsOfFile:)` stops at procfs's first short read (about 4 KB), which with many test
+  /// threads' stacks mapped ends before the shared libraries.
+  private func mappedFile(at address: UnsafeMutableRawPointer) throws -> String? {
+    let maps = try FileHandle(forReadingFrom: URL(fileURLWithPath: "/proc/self/maps")).readToEnd() ?? Data()
+    let target = UInt(bitPattern: address)
+    let line = String(decoding: maps, as: UTF8.self).split(separator: "\n").first { line in
+      let range = line.prefix { $0 != " " }.split(separator: "-").compactMap { UInt($0, radix: 16) }
+      return range.count == 2 && range[0] <= target && target < range[1]
+    }
+    return line.map { String($0.split(separator: " ").last ?? "") }
   }
 }
 
