@@ -199,6 +199,51 @@ private func designMatrix(_ columns: [[Double]]) -> Matrix {
     }
   }
 
+  /// The known-factors (oracle) regression equals the dummy-variable regression of Y on [X, 1,
+  /// unit dummies if `force` removes unit effects, period dummies if it removes period effects,
+  /// F_tj·1{unit = i} for every unit (every unit but the last when period dummies are in, as
+  /// those columns then sum to F_tj, a combination of the period dummies)]: slopes, classical SEs
+  /// and residual degrees of freedom. With `force = .none` it refuses (the grand mean is not
+  /// orthogonal to the loadings, so demeaning then projecting would not be least squares).
+  @Test(arguments: [AdditiveEffects.unit, .time, .twoWay])
+  func knownFactorsMatchDummyVariableRegression(force: AdditiveEffects) throws {
+    let (t, n, r) = (8, 6, 2)
+    let rng = testStream("known-factors")
+    let f = randomMatrix(t, r, rng)
+    let lambda = randomMatrix(n, r, rng)
+    let x = [randomMatrix(t, n, rng), randomMatrix(t, n, rng)]
+    let common = f.multiplied(by: lambda, transposeOther: true)
+    let y = Matrix(rows: t, cols: n) { p, i in 2 + x[0][p, i] - x[1][p, i] + common[p, i] + 0.1 * Double(i * p) }
+      + randomMatrix(t, n, rng)
+    let units = force == .unit || force == .twoWay
+    let periods = force == .time || force == .twoWay
+    var columns = x.map(\.elements) + [[Double](repeating: 1, count: n * t)]
+    if units { for i in 1..<n { columns.append((0..<(n * t)).map { $0 / t == i ? 1 : 0 }) } }
+    if periods { for p in 1..<t { columns.append((0..<(n * t)).map { $0 % t == p ? 1 : 0 }) } }
+    for i in 0..<(periods ? n - 1 : n) {
+      for j in 0..<r { columns.append((0..<(n * t)).map { $0 / t == i ? f[$0 % t, j] : 0 }) }
+    }
+    let design = designMatrix(columns)
+    let coefficients = try design.leastSquares(y.elements)
+    let residual = zip(y.elements, design.multiplied(byVector: coefficients)).map { $0 - $1 }
+    let df = n * t - columns.count
+    let sigma2 = residual.reduce(0) { $0 + $1 * $1 } / Double(df)
+    let xtxInverse = try Cholesky(design.gram()).inverse()
+
+    let fit = try KnownFactorsRegression(force: force).fit(y, covariates: x, factors: f)
+    #expect(fit.residualDegreesOfFreedom == df)
+    #expect(close(fit.sigma2, sigma2, 1e-10))
+    #expect(fit.residuals.maxAbsDifference(Matrix(rows: t, cols: n, elements: residual)) < 1e-10)
+    for k in 0..<2 {
+      #expect(close(fit.estimates[k].value, coefficients[k], 1e-10))
+      #expect(close(fit.estimates[k].se!, (sigma2 * xtxInverse[k, k]).squareRoot(), 1e-10))
+    }
+    #expect(throws: EstimationError.self) {
+      try KnownFactorsRegression(force: force).fit(y, covariates: x, factors: randomMatrix(t + 1, r, rng))
+    }
+    #expect(throws: EstimationError.self) { try KnownFactorsRegression(force: .none).fit(y, covariates: x, factors: f) }
+  }
+
   /// Pooled OLS equals the QR least squares of Y on [1, X] with classical SEs, intercept included.
   @Test func pooledMatchesOLSWithIntercept() throws {
     let (t, n) = (6, 7)

@@ -107,3 +107,66 @@ public struct PooledOLS: Sendable {
       summary: FitSummary(objective: ssr / Double(nt), message: design.dropMessage))
   }
 }
+
+/// The infeasible benchmark of a simulation study: the interactive-effects regression with the
+/// true factors F (T×r) known, so that only β, the additive effects and the loadings are estimated.
+/// Comparing it with `InteractiveFixedEffects` separates the cost of estimating F from everything
+/// else: with ε independent of (X, F, Λ) it is exactly unbiased.
+///
+/// The data are demeaned as `force` says; F is demeaned over periods when unit effects are removed
+/// (unit demeaning turns λ_i'F_t into λ_i'(F_t − F̄)), then orthonormalised (thin SVD, F'F/T = I_r).
+/// With M_F = I − FF'/T, β̂ = (Σ_i X̃_i'M_F X̃_i)⁻¹ Σ_i X̃_i'M_F ỹ_i and Var(β̂) = σ̂²(Σ_i X̃_i'M_F X̃_i)⁻¹,
+/// σ̂² = SSR/(NT − np) with np = 1 + (N − 1 for unit effects) + (T − 1 for period effects) + the
+/// loadings, N·r, or (N − 1)·r when period demeaning makes them sum to zero, + K. `force = .none`
+/// is refused: a grand mean alone is not orthogonal to the per-unit loadings on F, so demeaning
+/// and projecting would not be least squares.
+public struct KnownFactorsRegression: Sendable {
+  public var force: AdditiveEffects
+
+  public init(force: AdditiveEffects = .twoWay) { self.force = force }
+
+  public func fit(_ y: Matrix, covariates x: [Matrix], factors: Matrix) throws -> PanelRegressionFit {
+    guard force != .none else {
+      throw EstimationError.invalidInput("the known-factors regression needs unit or period effects removed (force ≠ none)")
+    }
+    let design = try PanelDesign(outcome: y, covariates: x, force: force)
+    let t = design.periods
+    let n = design.units
+    let r = factors.cols
+    guard factors.rows == t else {
+      throw EstimationError.invalidInput("the factors have \(factors.rows) periods but the panel has \(t)")
+    }
+    let removesUnits = force == .unit || force == .twoWay
+    let removesPeriods = force == .time || force == .twoWay
+    var f = factors
+    if removesUnits {
+      for j in 0..<r {
+        var mean = 0.0
+        for p in 0..<t { mean += f[p, j] }
+        mean /= Double(t)
+        for p in 0..<t { f[p, j] -= mean }
+      }
+    }
+    let svd = try f.singularValueDecomposition()
+    guard r < t, r == 0 || svd.s[r - 1] > 1e-10 * svd.s[0] else {
+      throw EstimationError.invalidInput("the \(r) known factors are collinear (after demeaning) or too many for T = \(t)")
+    }
+    let basis = Double(t).squareRoot() * svd.u
+    let k = design.keptCount
+    let loadings = (removesPeriods ? n - 1 : n) * r
+    let df = n * t - 1 - (removesUnits ? n - 1 : 0) - (removesPeriods ? t - 1 : 0) - loadings - k
+    guard df > 0 else { throw EstimationError.invalidInput("no residual degrees of freedom (NT − np ≤ 0)") }
+    let (a, b) = InteractiveFixedEffects.projectedCrossProducts(design, basis)
+    let information = try PanelDesign.factorise(a)
+    let beta = try information.solve(b)
+    let w = design.residualPanel(beta)
+    let residuals = w - basis.multiplied(by: InteractiveFixedEffects.loadings(w, basis), transposeOther: true)
+    let ssr = dot(residuals.elements, residuals.elements)
+    let sigma2 = ssr / Double(df)
+    let covariance = sigma2 * (try information.inverse())
+    return PanelRegressionFit(
+      estimates: design.estimates(beta: beta, covariance: covariance), intercept: nil, covariance: covariance,
+      sigma2: sigma2, residualDegreesOfFreedom: df, residuals: residuals, droppedCovariates: design.dropped,
+      summary: FitSummary(objective: ssr / Double(n * t), message: design.dropMessage))
+  }
+}
