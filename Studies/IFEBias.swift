@@ -4,7 +4,9 @@ import LinearAlgebra
 import ReplicateEngine
 
 /// ife-bias: Bai (2009)'s covariate design, where X loads on the factors and loadings, so the
-/// two-way fixed-effects and pooled OLS slopes are biased and the IFE estimator is not.
+/// two-way fixed-effects and pooled OLS slopes are biased and the IFE estimator is not. The
+/// infeasible "oracle F" regression, with the true factors known, is exactly unbiased; the gap
+/// between it and IFE is the finite-sample cost of estimating F.
 public let ifeBiasStudy = Study(
   name: "ife-bias",
   aim: "Are IFE slopes unbiased with valid intervals when regressors load on the factors, unlike two-way FE and pooled OLS?",
@@ -34,6 +36,9 @@ public let ifeBiasStudy = Study(
   methods: [
     StudyMethod<FactorPanel.Sample>("IFE", settings: "r=2, force=twoWay, Bai (2009) iteration from two starts") { s, _ in
       try InteractiveFixedEffects(rank: 2, force: .twoWay).fit(s.y, covariates: s.covariates).output
+    },
+    StudyMethod<FactorPanel.Sample>("oracle F", settings: "infeasible: the true factors known, force=twoWay") { s, _ in
+      try KnownFactorsRegression(force: .twoWay).fit(s.y, covariates: s.covariates, factors: s.factors).output
     },
     StudyMethod<FactorPanel.Sample>("two-way FE", settings: "within, classical SE") { s, _ in
       try TwoWayFixedEffects().fit(s.y, covariates: s.covariates).output
