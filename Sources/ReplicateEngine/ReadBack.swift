@@ -39,7 +39,11 @@ extension Report {
           condition: c, method: fields[names.count], estimand: fields[names.count + 1], measure: fields[names.count + 2],
           estimate: estimate, mcse: mcseText.isEmpty ? nil : Double(mcseText)))
     }
-    return Report(study: study, conditions: conditions, reps: manifest.reps, seed: manifest.seed, summary: rows, failures: [])
+    // The reference is the one method the others were compared with (it has no relative rows itself).
+    let compared = Set(rows.filter { $0.measure == "bias_diff" }.map(\.method))
+    return Report(
+      study: study, conditions: conditions, reps: manifest.reps, seed: manifest.seed, summary: rows, failures: [],
+      reference: compared.isEmpty ? nil : study.methodNames.first { !compared.contains($0) })
   }
 
   /// Splits one CSV line (RFC 4180 quoting).

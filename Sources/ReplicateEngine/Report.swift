@@ -76,15 +76,24 @@ public struct Report: Sendable {
   public let seed: UInt64
   public let summary: [SummaryRow]
   public let failures: [FailureDigest]
+  /// The reference method of the relative measures in `summary`, if any.
+  public let reference: String?
 
   public init(_ result: RunResult, paired: Bool = false) {
-    let summarizer = Summarizer(study: result.study, conditions: result.conditions, reps: result.reps, paired: paired)
+    // Cannot throw: the study's own reference names one of its methods (checked when the study is
+    // built), and an in-memory run has nothing to fail to read.
+    let summarizer = try? Summarizer(study: result.study, conditions: result.conditions, reps: result.reps, paired: paired)
     self.init(
       study: result.study, conditions: result.conditions, reps: result.reps, seed: result.seed,
-      summary: (try? summarizer.summary(from: result)) ?? [], failures: (try? summarizer.failureDigests(from: result)) ?? [])
+      summary: (try? summarizer?.summary(from: result)) ?? [], failures: (try? summarizer?.failureDigests(from: result)) ?? [],
+      reference: summarizer?.reference)
   }
 
-  public init(study: Study, conditions: [Condition], reps: Int, seed: UInt64, summary: [SummaryRow], failures: [FailureDigest]) {
+  public init(
+    study: Study, conditions: [Condition], reps: Int, seed: UInt64, summary: [SummaryRow], failures: [FailureDigest],
+    reference: String? = nil
+  ) {
+    self.reference = reference
     self.study = study
     self.conditions = conditions
     self.reps = reps
@@ -179,6 +188,10 @@ public struct Report: Sendable {
     if !constantFactors.isEmpty { s += "; fixed: \(constantFactors)" }
     s += ". Each cell: estimate (Monte Carlo SE). Measures use the replicates where the method succeeded; "
     s += "failure rates are over all replicates."
+    if let reference {
+      s += " Relative measures (bias_diff, rel_precision, the \"− ref\" columns) compare each method with \(reference) on the"
+      s += " replicates where both succeeded, with paired MCSEs."
+    }
     return s
   }
 

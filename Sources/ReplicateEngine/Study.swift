@@ -91,6 +91,9 @@ public struct Study: Sendable {
   public let methodNames: [String]
   public let methodSettings: [String]
   public let columns: [TableColumn]
+  /// The method the others are compared with on the same replicates (`bias_diff`,
+  /// `rel_precision`), if any; `study show --reference` picks another.
+  public let reference: String?
   /// Relative cost of a condition, so the scheduler starts the expensive ones first.
   public let cost: @Sendable (Condition) -> Double
   /// Throws `StudyError.impossibleCondition` for a condition that cannot be run.
@@ -102,8 +105,10 @@ public struct Study: Sendable {
     columns: [TableColumn], cost: @escaping @Sendable (Condition) -> Double = { _ in 1 },
     validate: @escaping @Sendable (Condition) throws -> Void = { _ in },
     generate: @escaping @Sendable (Condition, RandomStream) throws -> Draw<Sample>,
-    methods: [StudyMethod<Sample>]
+    methods: [StudyMethod<Sample>], reference: String? = nil
   ) {
+    precondition(reference.map { r in methods.contains { $0.name == r } } ?? true, "reference \(reference!) is not a method")
+    self.reference = reference
     self.name = name
     self.aim = aim
     self.seed = seed

@@ -29,13 +29,27 @@ public struct Summarizer {
   /// succeeded for all estimands.
   public let paired: Bool
   public let alpha: Double
+  /// The method every other is compared with on continuous estimands (`PerformanceMeasures.relative`);
+  /// by default the study's own `reference`.
+  public let reference: String?
 
-  public init(study: Study, conditions: [Condition], reps: Int, paired: Bool = false, alpha: Double = 0.05) {
+  /// `reference`: nil for the study's own reference, `.some(name)` for another method, `.some(nil)`
+  /// for none. Throws `StudyError.invalidArgument` when it names no method of the study.
+  public init(
+    study: Study, conditions: [Condition], reps: Int, paired: Bool = false, alpha: Double = 0.05,
+    reference: String?? = nil
+  ) throws {
+    let chosen = reference ?? study.reference
+    if let chosen, !study.methodNames.contains(chosen) {
+      throw StudyError.invalidArgument(
+        "the reference method '\(chosen)' is not one of \(study.name)'s methods: \(study.methodNames.joined(separator: ", "))")
+    }
     self.study = study
     self.conditions = conditions
     self.reps = reps
     self.paired = paired
     self.alpha = alpha
+    self.reference = chosen
   }
 
   /// The performance measures of every condition × method × estimand.
@@ -44,15 +58,22 @@ public struct Summarizer {
   /// paired, where every method succeeded); the failure, non-convergence and not-identified rates
   /// are reported next to them over all replicates, each with its binomial MCSE.
   ///
-  /// Rows are read one cell at a time, so memory holds one cell's replicates, whatever the grid.
+  /// With a `reference` method, each other method's continuous estimands also get the relative
+  /// measures against it, over the replicates where both succeeded.
+  ///
+  /// Rows are read one cell at a time, so memory holds one or two cells' replicates, whatever the grid.
   public func summary(from source: any RowSource) throws -> [SummaryRow] {
     var out: [SummaryRow] = []
+    let referenceIndex = reference.flatMap { study.methodNames.firstIndex(of: $0) }
     for c in conditions.indices {
       let bad = paired ? try source.unsuccessfulReplicates(condition: c, reps: reps) : []
+      func cellRows(_ m: Int, _ e: Int) throws -> [ResultRow] {
+        let cell = try source.cellRows(condition: c, method: m, estimand: e, reps: reps)
+        return bad.isEmpty ? cell : cell.filter { !bad.contains($0.replicate) || $0.status != .ok }
+      }
       for (m, method) in study.methodNames.enumerated() {
         for (e, spec) in study.estimands.enumerated() {
-          var cell = try source.cellRows(condition: c, method: m, estimand: e, reps: reps)
-          if !bad.isEmpty { cell = cell.filter { !bad.contains($0.replicate) || $0.status != .ok } }
+          let cell = try cellRows(m, e)
           if cell.isEmpty { continue }
           let ok = cell.filter { $0.status == .ok }
           var measures: [MeasureValue]
@@ -79,6 +100,12 @@ public struct Summarizer {
           let notIdentified = cell.count { $0.status == .notIdentified }
           if notIdentified > 0 {
             measures.append(PerformanceMeasures.rate("not_identified_rate", count: notIdentified, of: total))
+          }
+          if spec.kind == .continuous, let r = referenceIndex, r != m {
+            var referenceValues: [Int32: Double] = [:]
+            for row in try cellRows(r, e) where row.status == .ok { referenceValues[row.replicate] = row.value }
+            measures += PerformanceMeasures.relative(
+              ok.compactMap { row in referenceValues[row.replicate].map { (method: row.value, reference: $0) } })
           }
           for v in measures {
             out.append(

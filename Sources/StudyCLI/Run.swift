@@ -86,6 +86,9 @@ extension StudyCommand {
     @Flag(help: "Judge every method on the same replicates: those where all methods succeeded.")
     var paired = false
 
+    @Option(help: ArgumentHelp("Compare every method with this one on the same replicates (bias_diff, rel_precision); defaults to the study's own reference, if any.", valueName: "method"))
+    var reference: String?
+
     @Option(help: ArgumentHelp("Replay one replicate of this condition, e.g. 'N=100,T=50,r=2' (with --rep).", valueName: "factor=value,…"))
     var condition: String?
 
@@ -106,6 +109,8 @@ extension StudyCommand {
         return
       }
       let (_, conditions) = try arguments.resolve()
+      let summarizer = try Summarizer(
+        study: study, conditions: conditions, reps: arguments.reps, paired: paired, reference: reference.map { .some($0) })
       let folder = arguments.folder(study)
       let storeURL = store.map { URL(fileURLWithPath: $0) } ?? folder.appendingPathComponent(shard?.fileName ?? "store.sqlite")
       if fresh { try ResultStore.remove(at: storeURL) }
@@ -126,10 +131,10 @@ extension StudyCommand {
         print("when every shard is done: study merge \(study.name) <shard stores…>, then study run \(study.name) --reps \(arguments.reps) to summarise")
         return
       }
-      let summarizer = Summarizer(study: study, conditions: conditions, reps: arguments.reps, paired: paired)
       let report = Report(
         study: study, conditions: conditions, reps: arguments.reps, seed: seed,
-        summary: try summarizer.summary(from: results), failures: try summarizer.failureDigests(from: results))
+        summary: try summarizer.summary(from: results), failures: try summarizer.failureDigests(from: results),
+        reference: summarizer.reference)
       let manifest = Manifest(
         study: study, seed: seed, reps: arguments.reps, conditions: conditions, threads: arguments.threads,
         wallSeconds: timing.wallSeconds, newReplicates: timing.replicates)

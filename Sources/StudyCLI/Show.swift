@@ -22,6 +22,9 @@ extension StudyCommand {
     @Flag(help: "Judge every method on the same replicates: those where all methods succeeded.")
     var paired = false
 
+    @Option(help: ArgumentHelp("Compare every method with this one on the same replicates (bias_diff, rel_precision); defaults to the study's own reference, if any.", valueName: "method"))
+    var reference: String?
+
     func run() throws {
       let study = try Catalogue.study(named: name)
       let folder = URL(fileURLWithPath: results).appendingPathComponent(study.name)
@@ -31,6 +34,10 @@ extension StudyCommand {
         let data = try? Data(contentsOf: manifestURL),
         let manifest = try? JSONDecoder().decode(Manifest.self, from: data)
       else {
+        if paired || reference != nil {
+          throw StudyError.invalidArgument(
+            "--paired and --reference recompute the tables from the store, and \(storeURL.path) or its manifest.json is missing.")
+        }
         print(try Report.read(study: study, from: folder).terminalText)
         return
       }
@@ -38,10 +45,12 @@ extension StudyCommand {
       let fingerprint = try ResultStore.readFingerprint(storeURL)
       let rows = try ResultStore(url: storeURL, fingerprint: StudyFingerprint(study: study, seed: fingerprint.seed))
       try rows.bind(conditions)
-      let summarizer = Summarizer(study: study, conditions: conditions, reps: manifest.reps, paired: paired)
+      let summarizer = try Summarizer(
+        study: study, conditions: conditions, reps: manifest.reps, paired: paired, reference: reference.map { .some($0) })
       let report = Report(
         study: study, conditions: conditions, reps: manifest.reps, seed: fingerprint.seed,
-        summary: try summarizer.summary(from: rows), failures: try summarizer.failureDigests(from: rows))
+        summary: try summarizer.summary(from: rows), failures: try summarizer.failureDigests(from: rows),
+        reference: summarizer.reference)
       print(report.terminalText)
     }
   }

@@ -55,6 +55,32 @@ import TestSupport
     #expect(!Report(with).failures.isEmpty)
   }
 
+  /// With a reference method, every other method's continuous estimand gets the relative measures
+  /// over exactly the replicates where both succeeded: here "fragile" (failing or not converging
+  /// on some draws) against "mean", recomputed from a direct join of the stored rows. The reference
+  /// itself gets none, and a reference that is not a method is one sentence.
+  @Test func referenceComparisonsUseTheReplicatesWhereBothSucceeded() throws {
+    let study = toyStudy()
+    let r = try Engine.run(study, conditions: study.defaultConditions, options: RunOptions(reps: 300, seed: 11, threads: 2))
+    let summary = try Summarizer(study: study, conditions: r.conditions, reps: 300, reference: .some("mean")).summary(from: r)
+    #expect(!summary.contains { $0.method == "mean" && $0.measure == "bias_diff" })
+    for c in r.conditions.indices {
+      let mean = Dictionary(uniqueKeysWithValues: r.rows[c].filter { $0.method == 0 }.map { ($0.replicate, $0.value) })
+      let pairs = r.rows[c].filter { $0.method == 2 && $0.status == .ok }.sorted { $0.replicate < $1.replicate }
+        .map { (method: $0.value, reference: mean[$0.replicate]!) }
+      #expect(pairs.count < 300 && pairs.count > 100)  // some replicates drop out, most remain
+      let expected = PerformanceMeasures.relative(pairs)
+      let got = summary.filter { $0.condition == c && $0.method == "fragile" && expected.map(\.measure).contains($0.measure) }
+      #expect(got.map(\.measure) == expected.map(\.measure))
+      #expect(got.map(\.estimate) == expected.map(\.estimate) && got.map(\.mcse) == expected.map(\.mcse))
+    }
+    #expect(Report(r).summary.allSatisfy { $0.measure != "bias_diff" })  // the toy study names no reference
+    #expect(throws: StudyError.invalidArgument(
+      "the reference method 'mode' is not one of toy's methods: mean, median, fragile")) {
+      try Summarizer(study: study, conditions: r.conditions, reps: 300, reference: .some("mode"))
+    }
+  }
+
   /// The mean's Wald interval has exact 95% coverage, so the estimated coverage is within 3 MCSE
   /// of 0.95 (fails with probability ≈ 0.003 per cell at a fixed seed — the seed is fixed).
   @Test func exactIntervalCoversAtNominalRate() throws {

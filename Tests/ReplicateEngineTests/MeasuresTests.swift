@@ -301,6 +301,33 @@ private func check(_ got: [MeasureValue], _ e: Expected) {
   }
 }
 
+// MARK: - Relative measures against a reference method
+
+@Suite struct RelativeMeasureTests {
+  /// By hand: pairs (method, reference) = (1, 0), (2, 2), (4, 3), (5, 7). Differences 1, 0, 1, −2:
+  /// D̄ = 0, Σ(dᵢ − D̄)² = 6, MCSE √(6/3)/√4 = √2/2. Method deviations −2, −1, 1, 2 (Σ² = 10);
+  /// reference deviations −3, −1, 0, 4 (Σ² = 26); cross products 6 + 1 + 0 + 8 = 15, so
+  /// ρ² = 225/260 and (EmpSE_ref/EmpSE)² = 26/10: rel_precision = 100(2.6 − 1) = 160 with MCSE
+  /// 200·2.6·√((1 − 225/260)/3) = 520·√(35/780).
+  @Test func knownAnswer() {
+    let out = PerformanceMeasures.relative([(1, 0), (2, 2), (4, 3), (5, 7)])
+    #expect(out.map(\.measure) == ["n_paired", "bias_diff", "rel_precision"])
+    #expect(out[0].estimate == 4 && out[0].mcse == nil)
+    #expect(abs(out[1].estimate) < 1e-15 && abs(out[1].mcse! - 2.0.squareRoot() / 2) < 1e-15)
+    #expect(abs(out[2].estimate - 160) < 1e-12)
+    #expect(abs(out[2].mcse! - 520 * (35.0 / 780).squareRoot()) < 1e-12)
+  }
+
+  /// Edge cases follow the conventions of `PerformanceMeasures`: no pairs gives only the count, one
+  /// pair a difference without MCSE, a constant method no relative precision.
+  @Test func edgeCases() {
+    #expect(PerformanceMeasures.relative([]).map(\.measure) == ["n_paired"])
+    let one = PerformanceMeasures.relative([(2, 0.5)])
+    #expect(one.map(\.measure) == ["n_paired", "bias_diff"] && one[1].estimate == 1.5 && one[1].mcse == nil)
+    #expect(PerformanceMeasures.relative([(1, 0), (1, 2), (1, 5)]).map(\.measure) == ["n_paired", "bias_diff"])
+  }
+}
+
 // MARK: - MCSE formulas against a bootstrap of replicate rows
 
 /// How each MCSE formula is checked. A condition's n replicate rows are resampled with replacement
@@ -454,6 +481,35 @@ private let scoreComparison: BootstrapComparison = {
   return c
 }()
 
+/// Pairs from a bivariate normal model: reference θ̂ᵢ^ref = 1 + 0.5·zᵢ, method θ̂ᵢ = 1.1 + 0.4·zᵢ +
+/// 0.3·wᵢ (correlation 0.8, EmpSE ratio 1, so rel_precision ≈ 0). The rel_precision MCSE is normal
+/// theory; its factor f compares the general delta method for R = s²_ref/s², Var(log R) ≈
+/// [(k̂_ref − 1) + (k̂ − 1) − 2(m̂₂₂/(m̂₂m̂₂^ref) − 1)]/n with m̂₂₂ the mean product of the squared
+/// deviations, against Table 6's 4(1 − ρ²)/(n − 1).
+private let relativeComparison: BootstrapComparison = {
+  let rng = testStream("measures-rows-relative")
+  let pairs: [(method: Double, reference: Double)] = (0..<bootstrapRows).map { _ in
+    let z = rng.normal()
+    return (1.1 + 0.4 * z + 0.3 * rng.normal(), 1 + 0.5 * z)
+  }
+  var c = BootstrapComparison(n: pairs.count, b: bootstrapResamples, rng: testStream("measures-bootstrap-relative")) {
+    idx in PerformanceMeasures.relative(idx.map { pairs[$0] })
+  }
+  let n = Double(pairs.count)
+  let a = centralMoments(pairs.map(\.method))
+  let r = centralMoments(pairs.map(\.reference))
+  var m22 = 0.0
+  var cross = 0.0
+  for (x, y) in pairs {
+    m22 += (x - a.mean) * (x - a.mean) * (y - r.mean) * (y - r.mean) / n
+    cross += (x - a.mean) * (y - r.mean) / n
+  }
+  let rho2 = cross * cross / (a.m2 * r.m2)
+  let general = ((r.kurtosis - 1) + (a.kurtosis - 1) - 2 * (m22 / (a.m2 * r.m2) - 1)) / n
+  c.normalTheoryFactor["rel_precision"] = (general / (4 * (1 - rho2) / (n - 1))).squareRoot()
+  return c
+}()
+
 @Suite struct BootstrapMCSETests {
   private func expectAgreement(_ c: BootstrapComparison, _ name: String) {
     guard c.formula[name] != nil else {
@@ -484,11 +540,15 @@ private let scoreComparison: BootstrapComparison = {
     expectAgreement(scoreComparison, name)
   }
 
+  @Test(arguments: ["bias_diff", "rel_precision"]) func relative(_ name: String) {
+    expectAgreement(relativeComparison, name)
+  }
+
   /// Negative controls: plausible wrong MCSE formulas (each a dropped or misplaced factor) fall
   /// outside the same tolerance, so the checks above can fail.
   @Test(arguments: [
     "emp_se/√(n−1)", "rmse without ½", "model_se without 4", "rel_error without ModSE term",
-    "discrete emp_se by normal theory",
+    "discrete emp_se by normal theory", "rel_precision without the correlation", "bias_diff unpaired",
   ])
   func wrongFormulasAreRejected(_ variant: String) {
     let c = continuousComparisons[.constant]!
@@ -500,6 +560,10 @@ private let scoreComparison: BootstrapComparison = {
       case "model_se without 4": (c, "model_se", 2 * c.formula["model_se"]!)
       case "rel_error without ModSE term":
         (c, "rel_error_model_se", (c.estimate["rel_error_model_se"]! + 100) / twoDF.squareRoot())
+      case "rel_precision without the correlation":
+        (relativeComparison, "rel_precision", 200 * (relativeComparison.estimate["rel_precision"]! / 100 + 1) / (twoDF / 2).squareRoot())
+      case "bias_diff unpaired":  // the two biases' MCSEs combined as if the methods were independent
+        (relativeComparison, "bias_diff", (0.4 * 0.4 + 0.3 * 0.3 + 0.5 * 0.5).squareRoot() / Double(bootstrapRows).squareRoot())
       default: (discreteComparison, "emp_se", discreteComparison.estimate["emp_se"]! / twoDF.squareRoot())
       }
     let tol = comparison.tolerance(name)

@@ -41,7 +41,7 @@ private func runIntoStore(
   let items = Engine.schedule(study, conditions: conditions, reps: reps) { !done.contains($0) && (shard?($0) ?? true) }
   let timing = try Engine.execute(
     study, conditions: conditions, items: items, options: RunOptions(reps: reps, seed: seed, threads: threads), sink: store)
-  let s = Summarizer(study: study, conditions: conditions, reps: reps)
+  let s = try Summarizer(study: study, conditions: conditions, reps: reps)
   let report = Report(
     study: study, conditions: conditions, reps: reps, seed: seed, summary: try s.summary(from: store),
     failures: try s.failureDigests(from: store))

@@ -61,6 +61,8 @@ private func scratch() throws -> URL {
     (["rank-recovery", "--condition", "N=50", "--rep", "3"], "--condition must give factor T"),
     (["check", "rank-recovery", "--results", "/nonexistent-simstudy"], "no baseline at"),
     (["merge", "rank-recovery", "/nonexistent-simstudy/a.sqlite"], "not a readable SimStudy store"),
+    (["ife-bias", "--reference", "nope", "--results", "/nonexistent-simstudy"], "the reference method 'nope' is not one of ife-bias's methods"),
+    (["show", "ife-bias", "--reference", "IFE", "--results", "/nonexistent-simstudy"], "--paired and --reference recompute the tables from the store"),
   ])
   func badInputGetsOneSentence(_ args: [String], _ expected: String) throws {
     let r = try study(args)
@@ -68,6 +70,22 @@ private func scratch() throws -> URL {
     #expect(r.stderr.contains(expected), "stderr was: \(r.stderr)")
     #expect(!r.stderr.contains("Fatal error") && !r.stderr.contains("Stack dump"))
     #expect(r.stdout.isEmpty)
+  }
+
+  /// ife-bias names "oracle F" as its reference: summary.csv carries each other method's bias
+  /// difference and relative precision against it, and `show --reference` re-summarises against
+  /// another method without running.
+  @Test func referenceComparisonsReachTheFilesAndShow() throws {
+    let dir = try scratch()
+    defer { try? FileManager.default.removeItem(at: dir) }
+    let run = try study(["ife-bias", "--reps", "4", "--set", "N=50", "--set", "T=50", "--quiet"], in: dir)
+    #expect(run.status == 0, "\(run.stderr)")
+    let csv = try String(contentsOf: dir.appendingPathComponent("Results/ife-bias/summary.csv"), encoding: .utf8)
+    #expect(csv.contains(",IFE,beta1,bias_diff,") && csv.contains(",two-way FE,beta2,rel_precision,"))
+    #expect(!csv.contains(",oracle F,beta1,bias_diff,"))
+    let show = try study(["show", "ife-bias", "--reference", "IFE"], in: dir)
+    #expect(show.status == 0, "\(show.stderr)")
+    #expect(show.stdout.contains("β1 − ref"))
   }
 
   @Test func unwritableResultsFolderIsOneSentence() throws {
