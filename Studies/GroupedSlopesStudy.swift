@@ -107,7 +107,10 @@ public let groupedSlopesStudy = Study(
       let fit = try GroupedSlopes.pooledWithin(panel, groups: [Int](repeating: 0, count: s.units), count: 1)
       return MethodOutput(slopeEstimates(fit, mapping: s.slopes.map { _ in 0 }, s), fit: fit.summary)
     },
-  ]
+  ],
+  // Each method's slopes against the true-group oracle on the same draws: bias_diff is the cost
+  // of not knowing the groups (misclassification, K̂), with a paired MCSE.
+  reference: "oracle"
 )
 
 /// A condition of the study turned into its DGP (and the factor count the IFE method assumes).
