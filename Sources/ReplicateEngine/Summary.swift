@@ -33,11 +33,11 @@ public struct Summarizer {
   /// by default the study's own `reference`.
   public let reference: String?
 
-  /// `reference`: nil for the study's own reference, `.some(name)` for another method, `.some(nil)`
-  /// for none. Throws `StudyError.invalidArgument` when it names no method of the study.
+  /// `reference`: another method to compare with than the study's own reference (nil: the study's).
+  /// Throws `StudyError.invalidArgument` when it names no method of the study.
   public init(
     study: Study, conditions: [Condition], reps: Int, paired: Bool = false, alpha: Double = 0.05,
-    reference: String?? = nil
+    reference: String? = nil
   ) throws {
     let chosen = reference ?? study.reference
     if let chosen, !study.methodNames.contains(chosen) {

@@ -110,7 +110,7 @@ extension StudyCommand {
       }
       let (_, conditions) = try arguments.resolve()
       let summarizer = try Summarizer(
-        study: study, conditions: conditions, reps: arguments.reps, paired: paired, reference: reference.map { .some($0) })
+        study: study, conditions: conditions, reps: arguments.reps, paired: paired, reference: reference)
       let folder = arguments.folder(study)
       let storeURL = store.map { URL(fileURLWithPath: $0) } ?? folder.appendingPathComponent(shard?.fileName ?? "store.sqlite")
       if fresh { try ResultStore.remove(at: storeURL) }

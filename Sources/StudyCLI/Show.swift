@@ -46,7 +46,7 @@ extension StudyCommand {
       let rows = try ResultStore(url: storeURL, fingerprint: StudyFingerprint(study: study, seed: fingerprint.seed))
       try rows.bind(conditions)
       let summarizer = try Summarizer(
-        study: study, conditions: conditions, reps: manifest.reps, paired: paired, reference: reference.map { .some($0) })
+        study: study, conditions: conditions, reps: manifest.reps, paired: paired, reference: reference)
       let report = Report(
         study: study, conditions: conditions, reps: manifest.reps, seed: fingerprint.seed,
         summary: try summarizer.summary(from: rows), failures: try summarizer.failureDigests(from: rows),

@@ -62,7 +62,7 @@ import TestSupport
   @Test func referenceComparisonsUseTheReplicatesWhereBothSucceeded() throws {
     let study = toyStudy()
     let r = try Engine.run(study, conditions: study.defaultConditions, options: RunOptions(reps: 300, seed: 11, threads: 2))
-    let summary = try Summarizer(study: study, conditions: r.conditions, reps: 300, reference: .some("mean")).summary(from: r)
+    let summary = try Summarizer(study: study, conditions: r.conditions, reps: 300, reference: "mean").summary(from: r)
     #expect(!summary.contains { $0.method == "mean" && $0.measure == "bias_diff" })
     for c in r.conditions.indices {
       let mean = Dictionary(uniqueKeysWithValues: r.rows[c].filter { $0.method == 0 }.map { ($0.replicate, $0.value) })
@@ -77,7 +77,7 @@ import TestSupport
     #expect(Report(r).summary.allSatisfy { $0.measure != "bias_diff" })  // the toy study names no reference
     #expect(throws: StudyError.invalidArgument(
       "the reference method 'mode' is not one of toy's methods: mean, median, fragile")) {
-      try Summarizer(study: study, conditions: r.conditions, reps: 300, reference: .some("mode"))
+      try Summarizer(study: study, conditions: r.conditions, reps: 300, reference: "mode")
     }
   }
 
