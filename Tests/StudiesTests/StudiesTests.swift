@@ -9,11 +9,11 @@ import TestSupport
   /// Bai (2009): with regressors that load on the factors and loadings, two-way FE and pooled OLS
   /// are biased by many MCSEs. The infeasible regression with the true factors known is exactly
   /// unbiased (ε is independent of X, F and Λ), so its bias must be within 3 MCSE of 0 and its
-  /// coverage within 3 MCSE (at the nominal rate) of 95%. IFE is centred on the truth up to the finite-sample cost of
-  /// estimating F (Bai 2009, Theorem 3: zero asymptotic bias at rate √NT under iid errors; the
-  /// higher-order term is O(1/min(N, T)), so 1/100 is allowed on top of 3 MCSE; measured ≈ 0.0044
-  /// at N = T = 100 over 1000 replicates, against 0.0008 ± 0.0007 for the oracle) and covers near 95%.
-  /// 150 replicates at N = T = 100, fixed seed (deterministic).
+  /// coverage within 3 MCSE (at the nominal rate) of 95%. IFE is centred on the truth up to the
+  /// finite-sample cost of estimating F (Bai 2009, Theorem 3: zero asymptotic bias at rate √NT under
+  /// iid errors; the higher-order term is O(1/min(N, T)), so 1/100 is allowed on top of 3 MCSE;
+  /// measured ≈ 0.0044 at N = T = 100 over 1000 replicates, against 0.0008 ± 0.0007 for the oracle)
+  /// and covers near 95%. 150 replicates at N = T = 100, fixed seed (deterministic).
   @Test func ifeBiasShowsWhatTheTheorySays() throws {
     let study = ifeBiasStudy
     let r = try Engine.run(study, conditions: try study.grid(settings: ["N=100", "T=100"]), options: RunOptions(reps: 150, seed: study.seed, threads: 2))
