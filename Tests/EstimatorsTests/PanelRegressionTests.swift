@@ -242,6 +242,9 @@ private func designMatrix(_ columns: [[Double]]) -> Matrix {
       try KnownFactorsRegression(force: force).fit(y, covariates: x, factors: randomMatrix(t + 1, r, rng))
     }
     #expect(throws: EstimationError.self) { try KnownFactorsRegression(force: .none).fit(y, covariates: x, factors: f) }
+    var broken = f
+    broken[3, 1] = .nan
+    #expect(throws: EstimationError.self) { try KnownFactorsRegression(force: force).fit(y, covariates: x, factors: broken) }
   }
 
   /// Pooled OLS equals the QR least squares of Y on [1, X] with classical SEs, intercept included.

@@ -136,17 +136,13 @@ public struct KnownFactorsRegression: Sendable {
     guard factors.rows == t else {
       throw EstimationError.invalidInput("the factors have \(factors.rows) periods but the panel has \(t)")
     }
-    let removesUnits = force == .unit || force == .twoWay
-    let removesPeriods = force == .time || force == .twoWay
-    var f = factors
-    if removesUnits {
-      for j in 0..<r {
-        var mean = 0.0
-        for p in 0..<t { mean += f[p, j] }
-        mean /= Double(t)
-        for p in 0..<t { f[p, j] -= mean }
-      }
+    guard factors.elements.allSatisfy(\.isFinite) else {
+      throw EstimationError.invalidInput("the known factors hold NaN or infinite values")
     }
+    let removesUnits = force.removesUnitEffects
+    let removesPeriods = force.removesPeriodEffects
+    // Columns of F demeaned over periods: F read as a T×r panel with its "unit" means removed.
+    let f = removesUnits ? DemeanedPanel(factors, force: .unit).residual : factors
     let svd = try f.singularValueDecomposition()
     guard r < t, r == 0 || svd.s[r - 1] > 1e-10 * svd.s[0] else {
       throw EstimationError.invalidInput("the \(r) known factors are collinear (after demeaning) or too many for T = \(t)")
