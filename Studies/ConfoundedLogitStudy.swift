@@ -3,7 +3,8 @@ import Estimators
 import RandomStreams
 import ReplicateEngine
 
-/// The design of one condition of the confounded-logit study (the other DGP options at their §4 defaults).
+/// The design of one condition of the confounded-logit study (the other DGP options at their
+/// defaults, Docs/BinaryChoice.md §1).
 func confoundedLogitDesign(_ condition: Condition) throws -> ConfoundedLogit {
   ConfoundedLogit(groups: try condition.int("groups"), individuals: try condition.int("individuals"))
 }
@@ -41,10 +42,10 @@ let confoundedLogitMethods: [StudyMethod<GroupedBinaryData>] = {
 }()
 
 /// Naive, fixed-effects, conditional, random-intercept, Mundlak and latent-Mundlak logits on a
-/// binary outcome with a group-level confounder (ALGORITHMS §4). The truth is bxy = 0, bzy = 1:
-/// the naive and random-intercept slopes of x are biased away from 0 and their intervals
-/// under-cover; the within-group methods (fixed effects, conditional, Mundlak, latent Mundlak) are
-/// not; fixed effects and conditional logit cannot identify bzy.
+/// binary outcome with a group-level confounder (Docs/BinaryChoice.md §1–§8). The truth is
+/// bxy = 0, bzy = 1: the naive and random-intercept slopes of x are biased away from 0 and their
+/// intervals under-cover; the within-group methods (fixed effects, conditional, Mundlak, latent
+/// Mundlak) are not; fixed effects and conditional logit cannot identify bzy.
 public let confoundedLogitStudy = Study(
   name: "confounded-logit",
   aim: "Binary outcome with a group confounder: naive and random-intercept logits are biased for x, within-group logits are not.",

@@ -4,11 +4,12 @@ import LinearAlgebra
 import RandomStreams
 import ReplicateEngine
 
-/// Crossed random effects (ALGORITHMS §3): 200 students, each taking `courses` classes from
-/// teachers assigned at random, y = β₀ + u_teacher + v_student + ε with σ²_student = 4, σ² = 9,
-/// β₀ = 0. How well do REML and ML recover the three variance components, does the mixed model's
-/// interval for β₀ cover, and how badly does OLS that ignores the grouping understate the SE of
-/// β₀? σ²_teacher = 0 is the boundary case, where fits are often singular.
+/// Crossed random effects (Docs/CrossedEffects.md §1–§5): 200 students, each taking `courses`
+/// classes from teachers assigned at random, y = β₀ + u_teacher + v_student + ε with
+/// σ²_student = 4, σ² = 9, β₀ = 0. How well do REML and ML recover the three variance
+/// components, does the mixed model's interval for β₀ cover, and how badly does OLS that ignores
+/// the grouping understate the SE of β₀? σ²_teacher = 0 is the boundary case, where fits are
+/// often singular.
 ///
 /// Estimands: `teacher_var`, `student_var`, `residual_var`, `intercept` (continuous), and
 /// `singular` — a per-replicate score, 1 when the fit is singular (some diagonal θ < 10⁻⁴, lme4's

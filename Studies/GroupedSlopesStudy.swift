@@ -3,8 +3,8 @@ import Estimators
 import RandomStreams
 import ReplicateEngine
 
-/// Grouped slopes (ALGORITHMS §2): can classifier-Lasso recover latent groups of slopes, and how
-/// close do its post-Lasso estimates come to the oracle that knows the groups?
+/// Grouped slopes (Docs/GroupedSlopes.md §1–§5): can classifier-Lasso recover latent groups of
+/// slopes, and how close do its post-Lasso estimates come to the oracle that knows the groups?
 ///
 /// Design: `GroupedSlopesPanel` with G = 3 groups (shares 0.3/0.3/0.4), slopes
 /// (1−C, 1+C), (1, 1), (1+C, 1−C) (C = 0.6: SSP's DGP 1), preset `ssp-static` (fixed effects

@@ -7,7 +7,7 @@ import Testing
 import TestSupport
 
 @Suite struct ConfoundedLogitDGPTests {
-  /// One large draw (4000 groups of 10 on average) checked against the moments of §4's design.
+  /// One large draw (4000 groups of 10 on average) checked against the moments of the design in Docs/BinaryChoice.md §1.
   @Test func momentsAgreeWithTheory() throws {
     let design = ConfoundedLogit(groups: 4000, individuals: 40_000)
     let s = try design.draw(using: testStream("confounded-moments"))

@@ -57,7 +57,7 @@ func referenceLogit(_ rows: [[Double]], _ y: [Double]) -> (beta: [Double], covar
   return (beta, hInverse)
 }
 
-/// A small draw of the §4 design (6 groups of 15, intercept −0.5 so that most groups have both
+/// A small draw of the design of Docs/BinaryChoice.md §1 (6 groups of 15, intercept −0.5 so that most groups have both
 /// outcomes) with group 0's outcomes set to all 0, so the fixed-effects and conditional logits
 /// must drop at least that group.
 func smallConfoundedData() throws -> (sample: ConfoundedLogitSample, data: GroupedBinaryData) {

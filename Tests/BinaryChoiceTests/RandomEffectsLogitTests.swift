@@ -44,7 +44,7 @@ func valueHessian(_ f: ([Double]) throws -> Double, at x: [Double], h: Double) r
 }
 
 @Suite struct RandomInterceptLogitTests {
-  /// Five groups of eight individuals from the §4 design.
+  /// Five groups of eight individuals from the design of Docs/BinaryChoice.md §1.
   static let data = try! draw(ConfoundedLogit(groups: 5, individuals: 40, groupSizes: .equal), "ri-tiny")
   static let theta = [-1.5, 0.4, 0.8, 1.3]  // (Intercept), x, z, τ
 

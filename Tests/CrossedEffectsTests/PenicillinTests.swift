@@ -8,9 +8,9 @@ import TestSupport
 /// `lmer(diameter ~ 1 + (1|plate) + (1|sample), Penicillin)` prints plate variance 0.7169
 /// (sd 0.8467), sample variance 3.7311 (sd 1.9316), residual variance 0.3024 (sd 0.5499),
 /// intercept 22.9722 (SE 0.8086), REML criterion 330.8606; with REML = FALSE the deviance is
-/// 332.18835. The data: Tests/Fixtures/Penicillin.csv (a copy of shared/data/Penicillin.csv) (144 rows, 24 plates × 6 samples).
+/// 332.18835. The data: Tests/Fixtures/Penicillin.csv (lme4's data set; 144 rows, 24 plates × 6 samples).
 @Suite struct PenicillinTests {
-  /// A copy of shared/data/Penicillin.csv (lme4's data set) kept with the tests.
+  /// lme4's Penicillin data set, kept with the tests.
   static func table() throws -> LongTable {
     try LongTable(contentsOfCSV: packageRoot.appendingPathComponent("Tests/Fixtures/Penicillin.csv"))
   }

@@ -53,7 +53,7 @@ func factorPanel(periods t: Int, units n: Int, rank r: Int, sd: Double, _ rng: R
   return y
 }
 
-/// The Bai (2009) covariate design of ALGORITHMS §1 (r = 2): F_t, λ_i ~ N(0, I_2),
+/// The Bai (2009) covariate design (Docs/FactorModels.md §1) with r = 2: F_t, λ_i ~ N(0, I_2),
 /// X_itk = 1 + λ_i'F_t + λ_i1 + λ_i2 + F_t1 + F_t2 + η_itk, η ~ N(0, 1),
 /// Y_it = 5 + X_it1·1 + X_it2·3 + λ_i'F_t + ε_it, ε ~ N(0, 4).
 func baiDesign(periods t: Int, units n: Int, _ rng: RandomStream) -> (y: Matrix, x: [Matrix]) {
@@ -71,7 +71,7 @@ func baiDesign(periods t: Int, units n: Int, _ rng: RandomStream) -> (y: Matrix,
   return (y, x)
 }
 
-/// np of ALGORITHMS §1, written out.
+/// np (Docs/FactorModels.md §4), written out.
 func referenceParameterCount(_ r: Int, n: Int, t: Int, _ force: AdditiveEffects, k: Int = 0) -> Int {
   let base = r * (n + t) - r * r + 1 + k
   switch force {
@@ -232,8 +232,8 @@ func swapped(_ force: AdditiveEffects) -> AdditiveEffects {
     }
   }
 
-  /// Each criterion for k = 0…kmax evaluated directly from its formula (ALGORITHMS §1), with
-  /// V(k) = Σ_{j>k} μ_j as a direct tail sum; nil for ED.
+  /// Each criterion for k = 0…kmax evaluated directly from its formula (Docs/FactorModels.md §6),
+  /// with V(k) = Σ_{j>k} μ_j as a direct tail sum; nil for ED.
   static func referenceCriterion(_ selector: RankSelector, mu: [Double], n: Int, t: Int, kmax: Int) -> [Double]? {
     let v = { (k: Int) in mu[k...].reduce(0, +) }
     let nd = Double(n)

@@ -57,7 +57,7 @@ private func designMatrix(_ columns: [[Double]]) -> Matrix {
 }
 
 @Suite struct PanelRegressionTests {
-  /// Bai (2009) at N = T = 100 on the §1 covariate design: the iteration converges and β̂ is within
+  /// Bai (2009) at N = T = 100 on the covariate design of Docs/FactorModels.md §1: the iteration converges and β̂ is within
   /// 4 of its standard errors of the truth (β̂ is asymptotically N(β, SE²), so a miss has probability
   /// ≈ 6e-5 per coefficient at this fixed seed). The two-way FE estimator, which ignores λ_i'F_t
   /// (correlated with X by design), is off by more than 10 of its own SEs, as the theory says.

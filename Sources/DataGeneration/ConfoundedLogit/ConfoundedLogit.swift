@@ -2,7 +2,7 @@ import Foundation
 import RandomStreams
 
 /// A binary outcome whose group-level confounder drives both the individual covariate and the
-/// outcome (ALGORITHMS §4, the example the project started from):
+/// outcome (Docs/BinaryChoice.md §1, the example the project started from):
 ///
 ///   g_j uniform over G groups (or see `GroupSizes`),  u_g ~ N(0, σ_u²),  z_g ~ N(0, 1),
 ///   x_j ~ N(λ u_{g_j}, 1),
@@ -19,8 +19,8 @@ import RandomStreams
 public struct ConfoundedLogit: DataGeneratingProcess {
   /// How individuals are spread over groups.
   public enum GroupSizes: Sendable, Equatable {
-    /// Each individual joins a group uniformly at random (multinomial sizes; §4's design). Groups
-    /// may be empty when n/G is small.
+    /// Each individual joins a group uniformly at random (multinomial sizes; the default design).
+    /// Groups may be empty when n/G is small.
     case random
     /// Sizes as equal as possible: ⌊n/G⌋ or ⌈n/G⌉, the larger ones first.
     case equal

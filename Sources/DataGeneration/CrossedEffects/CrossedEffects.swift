@@ -2,7 +2,7 @@ import Foundation
 import LinearAlgebra
 import RandomStreams
 
-/// Students × teachers with crossed (not nested) random effects (ALGORITHMS §3):
+/// Students × teachers with crossed (not nested) random effects (Docs/CrossedEffects.md §1):
 ///
 ///   y_i = β₀ + x_i'β + u_{t(i)} + v_{s(i)} [+ w_{g(i)}] [+ x_{i1}·a_{t(i)}] + ε_i,
 ///   u_t ~ N(0, σ²_teacher), v_s ~ N(0, σ²_student), w_g ~ N(0, σ²_third), ε_i ~ N(0, σ²),

@@ -2,7 +2,7 @@ import Foundation
 import LinearAlgebra
 import RandomStreams
 
-/// A panel with interactive (and optionally additive) effects (ALGORITHMS §1):
+/// A panel with interactive (and optionally additive) effects (Docs/FactorModels.md §1):
 ///
 ///     Y_it = μ + α_i + ξ_t + λ_i'F_t + X_it'β + ε_it,   r factors,
 ///

@@ -6,7 +6,7 @@ import RandomStreams
 ///     y_it = α_{g(i)}'x_it + μ_i + λ_i'F_t + ε_it,   ε_it ~ N(0, σ²),
 ///
 /// with G groups of fixed sizes N_g (from `shares`), membership assigned to a uniformly random
-/// permutation of the units. Two presets (ALGORITHMS §2):
+/// permutation of the units. Two presets (Docs/GroupedSlopes.md §1):
 ///
 /// - `ssp-static` (Su, Shi & Phillips 2016, DGP 1): μ_i ~ N(0, 1), no factors,
 ///   x_itk = 0.2μ_i + e_itk for k = 1, 2 and 0.3μ_i + e_itk for k = 3, 4, e ~ N(0, 1), so the

@@ -25,10 +25,11 @@ import NumericalMethods
 ///
 /// Optimisation and standard errors as in `RandomInterceptLogit` (BFGS from moment/ordinary-logit
 /// starting values, numerical Hessian of the analytic gradient). τ is unconstrained and enters
-/// through τ² only: in the DGP of ALGORITHMS §4 the true τ is 0 (all group variation in y comes
-/// through u), an interior point here but log τ = −∞ in a log parameterisation. (b_ux, buy) and
-/// (−b_ux, −buy) give the same likelihood; the start has b_ux > 0 and the reported b_ux is made
-/// non-negative (with buy's sign and covariance flipped accordingly).
+/// through τ² only: in the `ConfoundedLogit` DGP (Docs/BinaryChoice.md §1) the true τ is 0 (all
+/// group variation in y comes through u), an interior point here but log τ = −∞ in a log
+/// parameterisation. (b_ux, buy) and (−b_ux, −buy) give the same likelihood; the start has
+/// b_ux > 0 and the reported b_ux is made non-negative (with buy's sign and covariance flipped
+/// accordingly).
 public struct LatentMundlakLogit: Sendable {
   public var integration: RandomEffectIntegration
   public var options: QuasiNewtonOptions

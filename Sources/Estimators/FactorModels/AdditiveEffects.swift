@@ -19,7 +19,7 @@ public enum AdditiveEffects: String, Sendable, CaseIterable {
   public var removesPeriodEffects: Bool { self == .time || self == .twoWay }
 
   /// The additive-effect parameters beyond the grand mean, net of the r that the factor part
-  /// absorbs (ALGORITHMS §1): 0, (N−1)−r, (T−1)−r or (N−1)+(T−1)−2r.
+  /// absorbs (Docs/FactorModels.md §4): 0, (N−1)−r, (T−1)−r or (N−1)+(T−1)−2r.
   func extraParameters(units n: Int, periods t: Int, rank r: Int) -> Int {
     switch self {
     case .none: 0

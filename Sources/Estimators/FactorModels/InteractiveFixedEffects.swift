@@ -5,7 +5,7 @@ import LinearAlgebra
 ///
 ///     Y_ti = μ + α_i + ξ_t + X_ti'β + λ_i'F_t + ε_ti,   r factors,
 ///
-/// where `force` says which additive effects (α, ξ) are removed (ALGORITHMS §1).
+/// where `force` says which additive effects (α, ξ) are removed (Docs/FactorModels.md §2).
 ///
 /// Without covariates the fit is exact (no iteration): demean Y (see `AdditiveEffects`) to E, then
 /// take the rank-r principal-components fit of E from the top eigenpairs of the smaller of
@@ -105,11 +105,11 @@ public struct InteractiveFixedEffects: Sendable {
   ///     D = (1/NT) Σ_i X_i'M_F X_i − (1/(N²T)) Σ_i Σ_k a_ik X_i'M_F X_k,
   ///     Var(β̂) = σ̂² D⁻¹/(NT),   σ̂² = SSR/(NT − (N+T)r − K),
   ///
-  /// (exactly as ALGORITHMS §1: σ̂² does not subtract the N + T − 1 additive effects removed by
+  /// (as Docs/FactorModels.md §5 notes, σ̂² does not subtract the additive effects removed by
   /// `force`; at N = T = 100, r = 2 that makes the SE about 1% smaller). The double sum is
   /// evaluated as tr(S_p (Λ'Λ)⁻¹ S_q') with S_p = M_F X̃_p Λ (T×r), never forming the N×N matrix
   /// (a_ik). Intervals and p-values are Wald (`Estimate.wald`). `sigma2`, IC and PC use np of
-  /// ALGORITHMS §1 with +K.
+  /// Docs/FactorModels.md §4 with +K.
   ///
   /// Per iteration: one `dgemv` (NT·K), one Gram (m²·max(N, T)), its tridiagonal reduction and
   /// r eigenvectors, one `dgemm` F'Z (rNT(K+1)) and one `dsyrk`.
@@ -369,7 +369,7 @@ public struct IFEFit: Sendable {
     self.summary = summary
   }
 
-  /// np of ALGORITHMS §1.
+  /// np (Docs/FactorModels.md §4).
   static func parameterCount(rank r: Int, units n: Int, periods t: Int, force: AdditiveEffects, covariates k: Int) -> Int {
     r * (n + t) - r * r + 1 + k + force.extraParameters(units: n, periods: t, rank: r)
   }

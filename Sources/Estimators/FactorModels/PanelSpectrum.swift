@@ -9,7 +9,7 @@ public enum GramSide: String, Sendable {
 }
 
 /// The one eigen-decomposition of a demeaned panel that every rank selector and the
-/// interactive-fixed-effects fit share (ALGORITHMS §1).
+/// interactive-fixed-effects fit share (Docs/FactorModels.md §3).
 ///
 /// Construction demeans Y (T×N) as `AdditiveEffects` documents (grand mean, then unit means,
 /// then period means computed after the unit step), forms the smaller of EE'/(NT) (T×T) and
@@ -21,13 +21,13 @@ public enum GramSide: String, Sendable {
 /// tr(EE')/(NT) = ‖E‖²/(NT) is kept, and the mean squared residual of the rank-k fit is
 /// V(k) = Σ_{j>k} μ_j = trace − Σ_{j≤k} μ_j.
 ///
-/// (ALGORITHMS §1 asks for the top kmax + 5 eigenvalues only. All m are kept because, measured at
+/// (The selectors need only the top kmax + 5 eigenvalues. All m are kept because, measured at
 /// N = T = 100, `dsterf` yields all of them faster than any partial method yields 13: bisection
 /// `dstebz` or `dstemr`, or `dsyevr` with its vectors.)
 ///
 /// `kmax` is capped at `rankBound − 1`, where `rankBound` = min(T − u, N − p) bounds the rank of E
 /// (u = 1 when unit means were removed, which makes every column of E sum to zero; p = 1 when
-/// period means were removed). For `force = .none` this is the cap min(N, T) − 1 of ALGORITHMS §1;
+/// period means were removed). For `force = .none` this is the usual cap min(N, T) − 1;
 /// with two-way demeaning and N = T it is min(N, T) − 2. The extra unit keeps V(kmax) > 0 (it is
 /// σ̂² of the Bai–Ng criteria and sits under a logarithm) and μ_{kmax+1} a genuine eigenvalue.
 ///

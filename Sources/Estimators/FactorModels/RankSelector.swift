@@ -1,8 +1,8 @@
 import Foundation
 
 /// Estimators of the number of factors r, each a function of one shared `PanelSpectrum`
-/// (ALGORITHMS §1). Notation: μ_1 ≥ μ_2 ≥ … the eigenvalues of EE'/(NT) of the demeaned panel E,
-/// m = min(N, T), V(k) = Σ_{j>k} μ_j, C² = min(N, T), k ranges over 0…kmax.
+/// (Docs/FactorModels.md §6). Notation: μ_1 ≥ μ_2 ≥ … the eigenvalues of EE'/(NT) of the
+/// demeaned panel E, m = min(N, T), V(k) = Σ_{j>k} μ_j, C² = min(N, T), k ranges over 0…kmax.
 ///
 /// - Bai & Ng (2002), k̂ = argmin_k, with σ̂² = V(kmax) and
 ///   g1 = (N+T)/(NT)·ln(NT/(N+T)), g2 = (N+T)/(NT)·ln C², g3 = ln C²/C²:
