@@ -6,7 +6,8 @@ let package = Package(
   platforms: [.macOS(.v15)],
   products: [
     .executable(name: "study", targets: ["StudyCLI"]),
-    .library(name: "SimStudy", targets: ["ReplicateEngine", "Studies"]),
+    // `import SimStudy`: everything a study author needs, the command line as a library included.
+    .library(name: "SimStudy", targets: ["SimStudy"]),
   ],
   dependencies: [
     .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
@@ -29,12 +30,17 @@ let package = Package(
     .target(
       name: "ResultStore",
       dependencies: ["ReplicateEngine", .product(name: "GRDB", package: "GRDB.swift")]),
-    .executableTarget(
-      name: "StudyCLI",
+    .target(name: "StudyRunner", dependencies: ["ReplicateEngine", "ResultStore"]),
+    .target(
+      name: "StudyCommandLine",
+      dependencies: ["ReplicateEngine", "StudyRunner", .product(name: "ArgumentParser", package: "swift-argument-parser")]),
+    .target(
+      name: "SimStudy",
       dependencies: [
-        "Studies", "ReplicateEngine", "ResultStore",
-        .product(name: "ArgumentParser", package: "swift-argument-parser"),
+        "DataGeneration", "Estimators", "LinearAlgebra", "NumericalMethods", "RandomStreams", "ReplicateEngine",
+        "ResultStore", "StudyCommandLine", "StudyRunner", "Studies",
       ]),
+    .executableTarget(name: "StudyCLI", dependencies: ["SimStudy"]),
 
     // MARK: Implementation details (C shims; not API)
     .systemLibrary(
@@ -50,9 +56,9 @@ let package = Package(
     .testTarget(name: "RandomStreamsTests", dependencies: ["RandomStreams", "TestSupport"]),
     .testTarget(name: "DataGenerationTests", dependencies: ["DataGeneration", "TestSupport"]),
     .testTarget(name: "ReplicateEngineTests", dependencies: ["ReplicateEngine", "Estimators", "RandomStreams", "TestSupport"]),
-    .testTarget(name: "ResultStoreTests", dependencies: ["ResultStore", "ReplicateEngine", "Estimators", "TestSupport"]),
-    .testTarget(name: "StudiesTests", dependencies: ["Studies", "ReplicateEngine", "Estimators", "TestSupport"]),
-    .testTarget(name: "StudyCLITests", dependencies: ["Studies", "TestSupport"]),
+    .testTarget(name: "ResultStoreTests", dependencies: ["ResultStore", "StudyRunner", "ReplicateEngine", "Estimators", "TestSupport"]),
+    .testTarget(name: "StudiesTests", dependencies: ["Studies", "StudyCommandLine", "ReplicateEngine", "Estimators", "TestSupport"]),
+    .testTarget(name: "StudyCLITests", dependencies: ["SimStudy", "TestSupport"]),
     .testTarget(name: "EstimatorsTests", dependencies: ["Estimators", "LinearAlgebra", "RandomStreams", "TestSupport"]),
     .testTarget(
       name: "CrossedEffectsTests",

@@ -1,4 +1,5 @@
 internal import COpenBLAS
+import Synchronization
 
 /// Matrix products through OpenBLAS's CBLAS (never a hand-written triple loop).
 extension Matrix {
@@ -90,4 +91,28 @@ public enum BLAS {
   public static var threads: Int { Int(openblas_get_num_threads()) }
   /// Sets OpenBLAS's thread count. A parallel Monte Carlo run sets 1 so cores are not oversubscribed.
   public static func setThreads(_ n: Int) { openblas_set_num_threads(Int32(Swift.max(1, n))) }
+
+  /// Runs `body` with OpenBLAS single-threaded. OpenBLAS splits a product differently for another
+  /// thread count, so a replicate is bit-reproducible only at one count: every replicate runs at 1
+  /// (inside a parallel run, in a replay, in a test). Scopes nest and may overlap across threads:
+  /// the first to begin sets 1 and the last to end restores the previous count.
+  public static func singleThreaded<T>(_ body: () throws -> T) rethrows -> T {
+    singleThreadScopes.withLock { s in
+      if s.depth == 0 {
+        s.previous = threads
+        setThreads(1)
+      }
+      s.depth += 1
+    }
+    defer {
+      singleThreadScopes.withLock { s in
+        s.depth -= 1
+        if s.depth == 0 { setThreads(s.previous) }
+      }
+    }
+    return try body()
+  }
 }
+
+/// Open `BLAS.singleThreaded` scopes and the thread count to restore after the last.
+private let singleThreadScopes = Mutex((depth: 0, previous: 1))

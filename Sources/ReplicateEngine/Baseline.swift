@@ -51,12 +51,29 @@ public struct Baseline: Codable, Sendable, Equatable {
     return String(decoding: (try? enc.encode(self)) ?? Data(), as: UTF8.self) + "\n"
   }
 
-  public static func read(_ url: URL) throws -> Baseline {
-    guard let data = try? Data(contentsOf: url) else {
-      throw StudyError.io("no baseline at \(url.path): write one with 'study baseline NAME'")
+  /// Reads the baseline of `study` at `url`.
+  public static func read(_ url: URL, study: String) throws(BaselineError) -> Baseline {
+    guard let data = try? Data(contentsOf: url) else { throw .missing(path: url.path, study: study) }
+    guard let baseline = try? JSONDecoder().decode(Baseline.self, from: data) else {
+      throw .unreadable(path: url.path, study: study)
     }
-    do { return try JSONDecoder().decode(Baseline.self, from: data) } catch {
-      throw StudyError.io("\(url.path) is not a SimStudy baseline: rewrite it with 'study baseline NAME'")
+    guard baseline.study == study else { throw .otherStudy(path: url.path, found: baseline.study, expected: study) }
+    return baseline
+  }
+}
+
+/// Why a baseline cannot be used.
+public enum BaselineError: Error, Equatable, CustomStringConvertible {
+  case missing(path: String, study: String)
+  case unreadable(path: String, study: String)
+  case otherStudy(path: String, found: String, expected: String)
+
+  public var description: String {
+    switch self {
+    case .missing(let path, let study): "no baseline at \(path): write one with 'study baseline \(study)'"
+    case .unreadable(let path, let study): "\(path) is not a SimStudy baseline: rewrite it with 'study baseline \(study)'"
+    case .otherStudy(let path, let found, let expected):
+      "\(path) is a baseline of \(found), not \(expected): move it to Results/\(found)/ or rewrite it with 'study baseline \(expected)'"
     }
   }
 }
@@ -82,14 +99,19 @@ public struct BaselineCheck: Sendable {
   /// Cells present on only one side.
   public let missing: [String]
   public let z: Double
+  /// Whether any difference at all fails the check.
+  public let exact: Bool
 
   public var passed: Bool { failures.isEmpty && missing.isEmpty }
 
   /// Compares `current` with `baseline`: a cell passes when identical; otherwise it fails when
   /// |new − old| > z·√(MCSE_new² + MCSE_old²), or when it has no MCSE on either side (a count such
   /// as n, which must match exactly).
-  public init(baseline: [Baseline.Cell], current: [Baseline.Cell], z: Double = 3) {
+  ///
+  /// With `exact`, every cell must be identical to the last bit (same code, machine and design).
+  public init(baseline: [Baseline.Cell], current: [Baseline.Cell], z: Double = 3, exact: Bool = false) {
     self.z = z
+    self.exact = exact
     func key(_ c: Baseline.Cell) -> String { c.name }
     let old = Dictionary(baseline.map { (key($0), $0) }, uniquingKeysWith: { a, _ in a })
     let new = Dictionary(current.map { (key($0), $0) }, uniquingKeysWith: { a, _ in a })
@@ -111,7 +133,7 @@ public struct BaselineCheck: Sendable {
       let scale = ((c.mcse ?? 0) * (c.mcse ?? 0) + (n.mcse ?? 0) * (n.mcse ?? 0)).squareRoot()
       let zz = scale > 0 ? abs(b - a) / scale : .infinity
       let moved = Moved(cell: c.name, old: a, new: b, z: zz)
-      if zz > z { failures.append(moved) } else { within.append(moved) }
+      if exact || zz > z { failures.append(moved) } else { within.append(moved) }
     }
     self.compared = compared
     self.identical = identical
@@ -124,7 +146,10 @@ public struct BaselineCheck: Sendable {
   /// The report `study check` prints.
   public var text: String {
     func f(_ x: Double?) -> String { x.map { String(format: "%.6g", $0) } ?? "NaN" }
-    var out = "\(compared) cells compared: \(identical) identical, \(withinError.count) within \(NumberFormat.plain(z)) MCSE, \(failures.count) moved, \(missing.count) missing.\n"
+    var out =
+      exact
+      ? "\(compared) cells compared exactly: \(identical) identical, \(failures.count) differ, \(missing.count) missing.\n"
+      : "\(compared) cells compared: \(identical) identical, \(withinError.count) within \(NumberFormat.plain(z)) MCSE, \(failures.count) moved, \(missing.count) missing.\n"
     for m in failures.prefix(40) {
       out += "  MOVED  \(m.cell): \(f(m.old)) → \(f(m.new)) (\(m.z.isFinite ? String(format: "%.1f", m.z) : "∞") MCSE)\n"
     }

@@ -33,3 +33,14 @@ public enum Stopwatch {
     return n % 2 == 1 ? times[n / 2] : (times[n / 2 - 1] + times[n / 2]) / 2
   }
 }
+
+/// A named group of benchmarks that `study bench` runs (`--only NAME` picks one): a study family's
+/// fit times, or the engine's throughput. `reps` is the replicates per timing run the user asked for.
+public struct BenchmarkFamily: Sendable {
+  public let name: String
+  public let lines: @Sendable (_ reps: Int) throws -> [BenchmarkLine]
+  public init(name: String, lines: @escaping @Sendable (_ reps: Int) throws -> [BenchmarkLine]) {
+    self.name = name
+    self.lines = lines
+  }
+}

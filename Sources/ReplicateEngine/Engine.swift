@@ -35,82 +35,6 @@ public struct WorkItem: Sendable, Hashable {
   }
 }
 
-/// Everything one finished work item produced.
-public struct ItemResult: Sendable {
-  public let item: WorkItem
-  public let rows: [ResultRow]
-  public let notes: [FailureNote]
-  public let generateSeconds: Double
-  public let methodSeconds: [Double]
-}
-
-/// Where finished items go: kept in memory, or committed to a result store in batches. Worker
-/// threads call `accept` concurrently, so implementations synchronise themselves.
-public protocol ResultSink: Sendable {
-  func accept(_ result: ItemResult) throws
-  /// Called once after the last item (flush what is buffered).
-  func finish() throws
-}
-
-/// Rows of a run, read back per condition for summaries: from memory or from a store.
-public protocol RowSource {
-  /// The rows of condition `condition` with replicate < `reps`, sorted by (replicate, method,
-  /// estimand); `condition` in the returned rows is the index asked for.
-  func rows(condition: Int, reps: Int) throws -> [ResultRow]
-  /// The failure notes of that condition, sorted by (replicate, method).
-  func notes(condition: Int, reps: Int) throws -> [FailureNote]
-  /// The rows of one (condition, method, estimand) cell with replicate < `reps`, by replicate.
-  func cellRows(condition: Int, method: Int, estimand: Int, reps: Int) throws -> [ResultRow]
-  /// Replicates (< `reps`) of the condition where some method failed or did not converge.
-  func unsuccessfulReplicates(condition: Int, reps: Int) throws -> Set<Int32>
-}
-
-extension RowSource {
-  public func cellRows(condition: Int, method: Int, estimand: Int, reps: Int) throws -> [ResultRow] {
-    try rows(condition: condition, reps: reps).filter { Int($0.method) == method && Int($0.estimand) == estimand }
-  }
-
-  public func unsuccessfulReplicates(condition: Int, reps: Int) throws -> Set<Int32> {
-    Set(try rows(condition: condition, reps: reps).filter { $0.status == .failed || $0.status == .notConverged }.map(\.replicate))
-  }
-}
-
-/// All rows of a finished in-memory run, grouped by condition and sorted by (replicate, method,
-/// estimand), so everything computed from them is independent of thread count and scheduling.
-public struct RunResult: Sendable, RowSource {
-  public let study: Study
-  public let conditions: [Condition]
-  public let reps: Int
-  public let seed: UInt64
-  public var rows: [[ResultRow]]
-  public var notes: [[FailureNote]]
-  public var timing: RunTiming
-
-  public func rows(condition: Int, reps: Int) -> [ResultRow] { rows[condition].filter { Int($0.replicate) < reps } }
-  public func notes(condition: Int, reps: Int) -> [FailureNote] { notes[condition].filter { Int($0.replicate) < reps } }
-}
-
-/// Keeps every row in memory (tests, replays, small runs).
-final class MemorySink: ResultSink {
-  private let state: Mutex<(rows: [[ResultRow]], notes: [[FailureNote]])>
-  init(conditions: Int) { state = Mutex((Array(repeating: [], count: conditions), Array(repeating: [], count: conditions))) }
-  func accept(_ r: ItemResult) {
-    state.withLock {
-      $0.rows[r.item.condition].append(contentsOf: r.rows)
-      $0.notes[r.item.condition].append(contentsOf: r.notes)
-    }
-  }
-  func finish() {}
-  var sorted: (rows: [[ResultRow]], notes: [[FailureNote]]) {
-    var s = state.withLock { $0 }
-    for c in s.rows.indices {
-      s.rows[c].sort { ($0.replicate, $0.method, $0.estimand) < ($1.replicate, $1.method, $1.estimand) }
-      s.notes[c].sort { ($0.replicate, $0.method) < ($1.replicate, $1.method) }
-    }
-    return s
-  }
-}
-
 /// The replicate engine: schedules (condition, replicate) items across threads, runs all of a
 /// study's methods on the same keyed draw, and hands the rows to a sink.
 ///
@@ -135,21 +59,30 @@ public enum Engine {
     return order.flatMap { c in (0..<reps).map { WorkItem(condition: c, replicate: $0) } }.filter(keep)
   }
 
-  /// Runs `items` on `options.threads` threads into `sink`.
+  /// Runs `items` on `options.threads` threads into `sink`, after checking the study's definition,
+  /// every condition (`validate`) and, on replicate 0 of the first item's condition, what the
+  /// study's code does (`Study.preflight`).
   public static func execute(
     _ study: Study, conditions: [Condition], items: [WorkItem], options: RunOptions, sink: any ResultSink
   ) throws -> RunTiming {
     guard options.reps >= 1 else { throw StudyError.invalidArgument("--reps must be at least 1 (got \(options.reps))") }
     guard options.threads >= 1 else { throw StudyError.invalidArgument("--threads must be at least 1 (got \(options.threads))") }
+    try study.checkDefinition()
     for c in conditions { try validate(study, c) }
+    if let first = items.first { try study.preflight(conditions[first.condition], seed: options.seed) }
+    let progress = options.progress ? ProgressReporter(total: items.count) : nil
+    return try BLAS.singleThreaded {
+      try perform(study, conditions: conditions, items: items, options: options, sink: sink, progress: progress)
+    }
+  }
 
+  private static func perform(
+    _ study: Study, conditions: [Condition], items: [WorkItem], options: RunOptions, sink: any ResultSink,
+    progress: ProgressReporter?
+  ) throws -> RunTiming {
     let next = Atomic<Int>(0)
     let timing = Mutex(RunTiming(methodSeconds: Array(repeating: 0, count: study.methodNames.count)))
-    let progress = options.progress ? ProgressReporter(total: items.count) : nil
     let firstError = Mutex<Error?>(nil)
-    let previousBLASThreads = BLAS.threads
-    BLAS.setThreads(1)
-    defer { BLAS.setThreads(previousBLASThreads) }
     let clock = ContinuousClock()
     let start = clock.now
     DispatchQueue.concurrentPerform(iterations: min(options.threads, max(1, items.count))) { _ in
@@ -195,64 +128,3 @@ public enum Engine {
   }
 }
 
-/// Progress on stderr: a bar with rate, ETA and failures on a terminal, a plain line every few
-/// seconds otherwise.
-final class ProgressReporter: Sendable {
-  private struct State {
-    var done = 0
-    var failures = 0
-    var lastPrint: ContinuousClock.Instant
-  }
-  private let total: Int
-  private let start: ContinuousClock.Instant
-  private let isTerminal: Bool
-  private let state: Mutex<State>
-
-  init(total: Int) {
-    self.total = total
-    start = ContinuousClock.now
-    isTerminal = isatty(2) != 0
-    state = Mutex(State(lastPrint: ContinuousClock.now))
-  }
-
-  func advance(failures: Int) {
-    state.withLock { s in
-      s.done += 1
-      s.failures += failures
-      let now = ContinuousClock.now
-      if (now - s.lastPrint).seconds >= (isTerminal ? 0.2 : 5) {
-        s.lastPrint = now
-        emit(s, now: now)
-      }
-    }
-  }
-
-  func finish() {
-    state.withLock { s in
-      emit(s, now: ContinuousClock.now)
-      if isTerminal { FileHandle.standardError.write(Data("\n".utf8)) }
-    }
-  }
-
-  private func emit(_ s: State, now: ContinuousClock.Instant) {
-    let elapsed = max((now - start).seconds, 1e-9)
-    let rate = Double(s.done) / elapsed
-    let eta = rate > 0 ? Double(total - s.done) / rate : 0
-    let share = Double(s.done) / Double(max(total, 1))
-    let text = String(
-      format: "%d/%d replicates  %.0f/s  ETA %@  failures %d", s.done, total, rate, Self.clockText(eta), s.failures)
-    if isTerminal {
-      let width = 24
-      let filled = Int(share * Double(width))
-      let bar = String(repeating: "█", count: filled) + String(repeating: "·", count: width - filled)
-      FileHandle.standardError.write(Data("\r[\(bar)] \(text)  ".utf8))
-    } else {
-      FileHandle.standardError.write(Data((text + "\n").utf8))
-    }
-  }
-
-  private static func clockText(_ seconds: Double) -> String {
-    let s = Int(seconds.rounded())
-    return s >= 3600 ? String(format: "%d:%02d:%02d", s / 3600, s / 60 % 60, s % 60) : String(format: "%d:%02d", s / 60, s % 60)
-  }
-}

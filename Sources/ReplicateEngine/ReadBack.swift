@@ -1,3 +1,4 @@
+import Estimators
 import Foundation
 
 extension Report {
@@ -13,7 +14,9 @@ extension Report {
     guard let manifest = try? JSONDecoder().decode(Manifest.self, from: manifestData), manifest.study == study.name else {
       throw StudyError.io("\(manifestURL.path) is not a manifest of study \(study.name): rerun the study to rewrite it")
     }
-    let lines = text.split(separator: "\n").map { parseCSVLine(String($0)) }
+    guard let lines = try? CSV.records(text) else {
+      throw StudyError.io("\(csvURL.path) is not a SimStudy summary: rerun the study to rewrite it")
+    }
     guard let header = lines.first, header.count >= 5, Array(header.suffix(5)) == ["method", "estimand", "measure", "estimate", "mcse"]
     else { throw StudyError.io("\(csvURL.path) is not a SimStudy summary: rerun the study to rewrite it") }
     let names = Array(header.dropLast(5))
@@ -44,34 +47,5 @@ extension Report {
     return Report(
       study: study, conditions: conditions, reps: manifest.reps, seed: manifest.seed, summary: rows, failures: [],
       reference: compared.isEmpty ? nil : study.methodNames.first { !compared.contains($0) })
-  }
-
-  /// Splits one CSV line (RFC 4180 quoting).
-  static func parseCSVLine(_ line: String) -> [String] {
-    var fields: [String] = []
-    var field = ""
-    var quoted = false
-    var chars = line.makeIterator()
-    while let ch = chars.next() {
-      if quoted {
-        if ch == "\"" {
-          if let nextChar = chars.next() {
-            if nextChar == "\"" { field.append("\"") } else {
-              quoted = false
-              if nextChar == "," { fields.append(field); field = "" } else { field.append(nextChar) }
-            }
-          } else { quoted = false }
-        } else { field.append(ch) }
-      } else if ch == "\"" {
-        quoted = true
-      } else if ch == "," {
-        fields.append(field)
-        field = ""
-      } else {
-        field.append(ch)
-      }
-    }
-    fields.append(field)
-    return fields
   }
 }

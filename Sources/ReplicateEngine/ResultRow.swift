@@ -1,6 +1,10 @@
-/// One stored result: a (condition, replicate, method, estimand) cell. Missing optional values
-/// (no SE, no interval, no p-value) are NaN so rows stay flat and compact.
+import Estimators
+
+/// One stored result: a (condition, replicate, method, estimand) cell. What a method did not give
+/// (an SE, an interval, a p-value; the value itself when it failed or could not identify the
+/// estimand) is nil, and stays nil until the storage boundary (SQL NULL).
 public struct ResultRow: Sendable, Equatable {
+  /// How a method fared on a replicate; the one status type of the engine, the store and the tables.
   public enum Status: UInt8, Sendable {
     case ok = 0
     case failed = 1
@@ -22,16 +26,17 @@ public struct ResultRow: Sendable, Equatable {
   public var method: Int16
   public var estimand: Int16
   public var status: Status
-  public var truth: Double
-  public var value: Double
-  public var se: Double
-  public var lower: Double
-  public var upper: Double
-  public var pValue: Double
+  /// The truth the replicate was drawn under (nil for a score, which has none).
+  public var truth: Double?
+  public var value: Double?
+  public var se: Double?
+  public var lower: Double?
+  public var upper: Double?
+  public var pValue: Double?
 
   public init(
-    condition: Int32, replicate: Int32, method: Int16, estimand: Int16, status: Status, truth: Double,
-    value: Double, se: Double = .nan, lower: Double = .nan, upper: Double = .nan, pValue: Double = .nan
+    condition: Int32, replicate: Int32, method: Int16, estimand: Int16, status: Status, truth: Double?,
+    value: Double?, se: Double? = nil, lower: Double? = nil, upper: Double? = nil, pValue: Double? = nil
   ) {
     self.condition = condition
     self.replicate = replicate
@@ -46,11 +51,26 @@ public struct ResultRow: Sendable, Equatable {
     self.pValue = pValue
   }
 
+  /// Equal to the last bit (NaN equals NaN of the same pattern; nil only equals nil).
   public static func == (a: ResultRow, b: ResultRow) -> Bool {
-    func same(_ x: Double, _ y: Double) -> Bool { x.bitPattern == y.bitPattern }
-    return a.condition == b.condition && a.replicate == b.replicate && a.method == b.method
-      && a.estimand == b.estimand && a.status == b.status && same(a.truth, b.truth) && same(a.value, b.value)
-      && same(a.se, b.se) && same(a.lower, b.lower) && same(a.upper, b.upper) && same(a.pValue, b.pValue)
+    a.condition == b.condition && a.replicate == b.replicate && a.method == b.method && a.estimand == b.estimand
+      && a.sameNumbers(as: b, tolerance: 0)
+  }
+
+  /// The same status and numbers as `other`, each within `tolerance` relative to max(1, |x|)
+  /// (0: to the last bit). Which replicate or cell the rows belong to is not compared.
+  public func sameNumbers(as other: ResultRow, tolerance: Double) -> Bool {
+    func same(_ x: Double?, _ y: Double?) -> Bool {
+      switch (x, y) {
+      case (nil, nil): return true
+      case (let x?, let y?):
+        if x.bitPattern == y.bitPattern { return true }
+        return tolerance > 0 && x.isFinite && y.isFinite && abs(x - y) <= tolerance * max(1, abs(x))
+      default: return false
+      }
+    }
+    return status == other.status && same(truth, other.truth) && same(value, other.value) && same(se, other.se)
+      && same(lower, other.lower) && same(upper, other.upper) && same(pValue, other.pValue)
   }
 }
 
@@ -74,6 +94,7 @@ public struct FailureNote: Sendable, Equatable {
 extension Study {
   /// Turns one replicate's outcome into rows: one per (method, estimand); a method that failed
   /// gets a failed row for every estimand, and an estimand a method did not report is not stored.
+  /// A NaN a method or the DGP gave is kept as nil, as the store keeps it.
   func rows(of outcome: ReplicateOutcome, condition: Int, replicate: Int) -> (rows: [ResultRow], notes: [FailureNote]) {
     var rows: [ResultRow] = []
     var notes: [FailureNote] = []
@@ -81,29 +102,26 @@ extension Study {
     let c = Int32(condition)
     let rep = Int32(replicate)
     for (m, out) in outcome.methods.enumerated() {
-      let status: ResultRow.Status =
-        switch out.status {
-        case .ok: .ok
-        case .failed: .failed
-        case .notConverged: .notConverged
-        }
-      if status != .ok {
-        notes.append(FailureNote(condition: c, replicate: rep, method: Int16(m), status: status, message: out.message ?? status.label))
+      if out.status != .ok {
+        notes.append(FailureNote(condition: c, replicate: rep, method: Int16(m), status: out.status, message: out.message ?? out.status.label))
       }
       for (e, spec) in estimands.enumerated() {
-        let truth = outcome.truth[spec.name] ?? .nan
-        if status == .failed {
-          rows.append(ResultRow(condition: c, replicate: rep, method: Int16(m), estimand: Int16(e), status: .failed, truth: truth, value: .nan))
+        let truth = present(outcome.truth[spec.name])
+        if out.status == .failed {
+          rows.append(ResultRow(condition: c, replicate: rep, method: Int16(m), estimand: Int16(e), status: .failed, truth: truth, value: nil))
           continue
         }
         guard let est = out.estimates.first(where: { $0.estimand == spec.name }) else { continue }
         rows.append(
           ResultRow(
             condition: c, replicate: rep, method: Int16(m), estimand: Int16(e),
-            status: est.identified ? status : .notIdentified, truth: truth, value: est.value, se: est.se ?? .nan,
-            lower: est.lower ?? .nan, upper: est.upper ?? .nan, pValue: est.pValue ?? .nan))
+            status: est.identified ? out.status : .notIdentified, truth: truth, value: est.identified ? present(est.value) : nil,
+            se: present(est.se), lower: present(est.lower), upper: present(est.upper), pValue: present(est.pValue)))
       }
     }
     return (rows, notes)
   }
 }
+
+/// nil for nil and NaN: what a row keeps of an optional number.
+private func present(_ x: Double?) -> Double? { x.flatMap { $0.isNaN ? nil : $0 } }

@@ -1,3 +1,5 @@
+import RandomStreams
+
 /// One cell of a performance table (the long format of rsimsum): a measure of one estimand for one
 /// method in one condition, with its Monte Carlo standard error where it has one.
 public struct SummaryRow: Sendable, Equatable {
@@ -61,6 +63,9 @@ public struct Summarizer {
   /// With a `reference` method, each other method's continuous estimands also get the relative
   /// measures against it, over the replicates where both succeeded.
   ///
+  /// An estimand's `ExtraMeasure`s follow its standard measures; their random streams are keyed
+  /// by (study seed, condition, method, estimand, measure names), so they are reproducible too.
+  ///
   /// Rows are read one cell at a time, so memory holds one or two cells' replicates, whatever the grid.
   public func summary(from source: any RowSource) throws -> [SummaryRow] {
     var out: [SummaryRow] = []
@@ -76,20 +81,20 @@ public struct Summarizer {
           let cell = try cellRows(m, e)
           if cell.isEmpty { continue }
           let ok = cell.filter { $0.status == .ok }
+          let estimates = ok.map(ReplicateEstimate.init)
           var measures: [MeasureValue]
           switch spec.kind {
           case .continuous:
-            measures = PerformanceMeasures.continuous(
-              ok.map {
-                ReplicateEstimate(
-                  value: $0.value, truth: $0.truth, se: $0.se.isNaN ? nil : $0.se,
-                  lower: $0.lower.isNaN ? nil : $0.lower, upper: $0.upper.isNaN ? nil : $0.upper,
-                  pValue: $0.pValue.isNaN ? nil : $0.pValue)
-              }, alpha: alpha)
+            measures = PerformanceMeasures.continuous(estimates, alpha: alpha)
           case .discrete:
-            measures = PerformanceMeasures.discrete(values: ok.map(\.value), truth: ok.first?.truth ?? cell[0].truth)
+            measures = PerformanceMeasures.discrete(values: estimates.map(\.value), truth: (ok.first ?? cell[0]).truth ?? .nan)
           case .score:
-            measures = PerformanceMeasures.score(ok.map(\.value))
+            measures = PerformanceMeasures.score(estimates.map(\.value))
+          }
+          for extra in spec.measures {
+            let key = StreamKey(seed: study.seed, condition: conditions[c].canonical, replicate: 0)
+              .appending(method).appending(spec.name).appending(extra.names.joined(separator: ","))
+            measures += extra.compute(estimates, try RandomStream(key: key))
           }
           let total = cell.count
           measures.append(PerformanceMeasures.rate("failure_rate", count: cell.count { $0.status == .failed }, of: total))
@@ -103,9 +108,9 @@ public struct Summarizer {
           }
           if spec.kind == .continuous, let r = referenceIndex, r != m {
             var referenceValues: [Int32: Double] = [:]
-            for row in try cellRows(r, e) where row.status == .ok { referenceValues[row.replicate] = row.value }
+            for row in try cellRows(r, e) where row.status == .ok { referenceValues[row.replicate] = row.value ?? .nan }
             measures += PerformanceMeasures.relative(
-              ok.compactMap { row in referenceValues[row.replicate].map { (method: row.value, reference: $0) } })
+              ok.compactMap { row in referenceValues[row.replicate].map { (method: row.value ?? .nan, reference: $0) } })
           }
           for v in measures {
             out.append(
@@ -139,5 +144,12 @@ public struct Summarizer {
       }
     }
     return out
+  }
+}
+
+extension ReplicateEstimate {
+  /// The estimate of a row of status ok (a missing value or truth is NaN, as the measures expect).
+  init(_ row: ResultRow) {
+    self.init(value: row.value ?? .nan, truth: row.truth ?? .nan, se: row.se, lower: row.lower, upper: row.upper, pValue: row.pValue)
   }
 }

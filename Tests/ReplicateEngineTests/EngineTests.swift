@@ -67,7 +67,7 @@ import TestSupport
     for c in r.conditions.indices {
       let mean = Dictionary(uniqueKeysWithValues: r.rows[c].filter { $0.method == 0 }.map { ($0.replicate, $0.value) })
       let pairs = r.rows[c].filter { $0.method == 2 && $0.status == .ok }.sorted { $0.replicate < $1.replicate }
-        .map { (method: $0.value, reference: mean[$0.replicate]!) }
+        .map { (method: $0.value!, reference: mean[$0.replicate]!!) }
       #expect(pairs.count < 300 && pairs.count > 100)  // some replicates drop out, most remain
       let expected = PerformanceMeasures.relative(pairs)
       let got = summary.filter { $0.condition == c && $0.method == "fragile" && expected.map(\.measure).contains($0.measure) }
@@ -136,7 +136,7 @@ import TestSupport
       let n = paired.first { $0.condition == c && $0.method == "mean" && $0.measure == "n" }!
       #expect(Int(n.estimate) == kept.count && kept.count < 300)
       let bias = paired.first { $0.condition == c && $0.method == "mean" && $0.measure == "bias" }!
-      let direct = kept.map { $0.value - $0.truth }.reduce(0, +) / Double(kept.count)
+      let direct = kept.map { $0.value! - $0.truth! }.reduce(0, +) / Double(kept.count)
       #expect(abs(bias.estimate - direct) < 1e-14)
       let failure = paired.first { $0.condition == c && $0.method == "fragile" && $0.measure == "failure_rate" }!
       #expect(failure.estimate == Double(r.rows[c].count { $0.method == 2 && $0.status == .failed }) / 300)

@@ -1,6 +1,7 @@
 import Foundation
 import ReplicateEngine
 import ResultStore
+import StudyRunner
 import Testing
 import TestSupport
 
@@ -10,11 +11,11 @@ private func scratchStore() -> URL {
 
 /// A sink that fails after `limit` items, like a process killed mid-run (what was committed stays).
 private final class CrashingSink: ResultSink, @unchecked Sendable {
-  let inner: ResultStore
+  let inner: BoundStore
   let limit: Int
   private var seen = 0
   private let lock = NSLock()
-  init(_ inner: ResultStore, after limit: Int) {
+  init(_ inner: BoundStore, after limit: Int) {
     self.inner = inner
     self.limit = limit
   }
@@ -30,22 +31,21 @@ private final class CrashingSink: ResultSink, @unchecked Sendable {
   func finish() throws {}
 }
 
-/// Runs the toy study into a store (resuming) and returns the summary CSV and the new item count.
+/// Runs a study into a store through the library call the command line makes (resuming), and
+/// returns the summary CSV and the new item count.
 private func runIntoStore(
-  _ study: Study, _ url: URL, reps: Int, seed: UInt64 = 9, threads: Int = 2, shard: ((WorkItem) -> Bool)? = nil
+  _ study: Study, _ url: URL, reps: Int, seed: UInt64 = 9, threads: Int = 2, shard: Shard? = nil
 ) throws -> (csv: String, ran: Int) {
-  let conditions = study.defaultConditions
-  let store = try ResultStore(url: url, fingerprint: StudyFingerprint(study: study, seed: seed))
-  try store.bind(conditions)
-  let done = try store.completed(reps: reps)
-  let items = Engine.schedule(study, conditions: conditions, reps: reps) { !done.contains($0) && (shard?($0) ?? true) }
-  let timing = try Engine.execute(
-    study, conditions: conditions, items: items, options: RunOptions(reps: reps, seed: seed, threads: threads), sink: store)
-  let s = try Summarizer(study: study, conditions: conditions, reps: reps)
-  let report = Report(
-    study: study, conditions: conditions, reps: reps, seed: seed, summary: try s.summary(from: store),
-    failures: try s.failureDigests(from: store))
-  return (report.csv, timing.replicates)
+  let settings = RunSettings(
+    reps: reps, seed: seed, threads: threads, results: url.deletingLastPathComponent(), store: url, shard: shard)
+  let run = try StudyRun(study, settings)
+  let outcome = try run.execute()
+  return (try outcome.report?.csv ?? run.report(from: try storeRows(study, url, seed: seed)).csv, outcome.newReplicates)
+}
+
+/// The rows of a store, bound to the study's default conditions.
+private func storeRows(_ study: Study, _ url: URL, seed: UInt64 = 9) throws -> BoundStore {
+  try ResultStore(url: url, fingerprint: StudyFingerprint(study: study, seed: seed)).bind(study.defaultConditions)
 }
 
 private func memoryCSV(_ study: Study, reps: Int, seed: UInt64 = 9) throws -> String {
@@ -69,8 +69,7 @@ private func memoryCSV(_ study: Study, reps: Int, seed: UInt64 = 9) throws -> St
     let study = toyStudy()
     for limit in [37, 211, 150] {
       let store = try ResultStore(url: url, fingerprint: StudyFingerprint(study: study, seed: 9))
-      store.batchSize = 16
-      try store.bind(study.defaultConditions)
+        .bind(study.defaultConditions, batchSize: 16)
       let done = try store.completed(reps: 150)
       let items = Engine.schedule(study, conditions: study.defaultConditions, reps: 150) { !done.contains($0) }
       #expect(throws: CrashingSink.Crash.self) {
@@ -107,7 +106,7 @@ private func memoryCSV(_ study: Study, reps: Int, seed: UInt64 = 9) throws -> St
     var shards: [URL] = []
     for i in 0..<3 {
       let u = dir.appendingPathComponent("shard-\(i + 1)-of-3.sqlite")
-      _ = try runIntoStore(study, u, reps: 120, threads: 1) { $0.replicate % 3 == i }
+      _ = try runIntoStore(study, u, reps: 120, threads: 1, shard: Shard(index: i + 1, count: 3))
       shards.append(u)
     }
     let merged = dir.appendingPathComponent("store.sqlite")
@@ -136,7 +135,7 @@ private func memoryCSV(_ study: Study, reps: Int, seed: UInt64 = 9) throws -> St
     _ = try runIntoStore(perturbed, b, reps: 40)
     let target = try ResultStore(url: a, fingerprint: StudyFingerprint(study: study, seed: 9))
     let before = try target.itemCount()
-    #expect(throws: StudyError.self) { try target.merge([b]) }
+    #expect(throws: StoreError.self) { try target.merge([b]) }
     #expect(try target.itemCount() == before)
     let other = dir.appendingPathComponent("other.sqlite")
     _ = try runIntoStore(study, other, reps: 5, seed: 10)
@@ -171,7 +170,7 @@ private func memoryCSV(_ study: Study, reps: Int, seed: UInt64 = 9) throws -> St
     let garbage = dir.appendingPathComponent("garbage.sqlite")
     let junk = Data((0..<4096).map { UInt8(truncatingIfNeeded: $0 &* 7919) })
     try junk.write(to: garbage)
-    #expect(throws: StudyError.self) { try ResultStore(url: garbage, fingerprint: StudyFingerprint(study: toyStudy(), seed: 9)) }
+    #expect(throws: StoreError.self) { try ResultStore(url: garbage, fingerprint: StudyFingerprint(study: toyStudy(), seed: 9)) }
     #expect(try Data(contentsOf: garbage) == junk)
     // A real SQLite database of something else.
     let foreign = dir.appendingPathComponent("foreign.sqlite")
@@ -185,7 +184,7 @@ private func memoryCSV(_ study: Study, reps: Int, seed: UInt64 = 9) throws -> St
       _ = try ResultStore(url: foreign, fingerprint: StudyFingerprint(study: toyStudy(), seed: 9))
       Issue.record("a foreign database must be refused")
     } catch {
-      #expect("\(error)".contains("is not a SimStudy store"))
+      #expect("\(error)".contains("is not a readable SimStudy store"))
     }
     #expect(try Data(contentsOf: foreign) == original)
   }

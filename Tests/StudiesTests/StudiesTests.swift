@@ -1,6 +1,7 @@
 import Estimators
 import Foundation
 import ReplicateEngine
+import StudyCommandLine
 import Studies
 import Testing
 import TestSupport
@@ -47,7 +48,7 @@ import TestSupport
   /// naming the IFE β₁ cells that moved.
   @Test func checkPassesUnchangedAndCatchesAPerturbedEstimator() throws {
     let url = packageRoot.appendingPathComponent("Results/ife-bias/baseline.json")
-    let baseline = try Baseline.read(url)
+    let baseline = try Baseline.read(url, study: ifeBiasStudy.name)
     let conditions = try ifeBiasStudy.grid(settings: baseline.settings)
     let options = RunOptions(reps: baseline.reps, seed: baseline.seed, threads: 2)
     let same = try Engine.run(ifeBiasStudy, conditions: conditions, options: options)
@@ -69,14 +70,16 @@ import TestSupport
     #expect(fail.text.contains("MOVED") && fail.text.contains("check FAILED"))
   }
 
-  /// Every study's default grid validates, no study is named like a subcommand, and every table
-  /// column names a declared estimand.
+  /// Every built-in study passes the checks a run makes before it starts: its definition (names,
+  /// columns against the measures of each estimand kind), every condition of its default grid,
+  /// and replicate 0 of its first condition (the factors its code reads, the estimands its methods
+  /// report, the truths it gives); no study is named like a subcommand.
   @Test(arguments: Catalogue.studies.map(\.name))
-  func studiesAreWellFormed(_ name: String) throws {
-    let study = try Catalogue.study(named: name)
-    #expect(!Catalogue.reservedNames.contains(study.name))
+  func studiesPassTheirPreRunChecks(_ name: String) throws {
+    let study = try #require(Catalogue.studies.first { $0.name == name })
+    #expect(!StudyCommandLine.reservedNames.contains(study.name))
+    try study.checkDefinition()
     for c in study.defaultConditions { try Engine.validate(study, c) }
-    for col in study.columns { #expect(study.estimands.contains { $0.name == col.estimand }) }
-    #expect(Set(study.methodNames).count == study.methodNames.count)
+    try study.preflight(study.defaultConditions[0], seed: study.seed)
   }
 }

@@ -1,5 +1,5 @@
 import Foundation
-import Studies
+import SimStudy
 import Testing
 import TestSupport
 
@@ -11,7 +11,7 @@ private struct Outcome {
 }
 
 private func study(_ args: [String], in folder: URL? = nil) throws -> Outcome {
-  let binary = packageRoot.appendingPathComponent(".build/debug/study")
+  let binary = builtProduct("study")
   let p = Process()
   p.executableURL = binary
   p.arguments = args
@@ -41,7 +41,7 @@ private func scratch() throws -> URL {
   }
 
   @Test func noStudyIsNamedLikeASubcommand() {
-    for s in Catalogue.studies { #expect(!Catalogue.reservedNames.contains(s.name)) }
+    for s in Catalogue.studies { #expect(!StudyCommandLine.reservedNames.contains(s.name)) }
   }
 
   /// Bad input: one clear sentence on stderr, a non-zero exit, no stack trace.
@@ -162,23 +162,37 @@ private func scratch() throws -> URL {
     for m in ["IC_p1", "PC_p3", "ER", "GR", "ED"] { #expect(replay.stdout.contains(m)) }
   }
 
-  /// kill -9 at two moments, then resume: summary.csv is byte-identical to an uninterrupted run.
+  /// kill -9 twice while the run is storing rows (each time after at least one batch was committed
+  /// and, checked, before all were), then resume: summary.csv is byte-identical to an
+  /// uninterrupted run.
   @Test func killedRunResumesToIdenticalSummary() throws {
     let dir = try scratch()
     defer { try? FileManager.default.removeItem(at: dir) }
-    let args = ["rank-recovery", "--reps", "1500", "--threads", "2"] + small
+    let reps = 3000
+    let args = ["rank-recovery", "--reps", "\(reps)", "--threads", "2"] + small
     #expect(try study(args + ["--results", "clean"], in: dir).status == 0)
-    for delay in [0.4, 1.0] {
+    let storeURL = dir.appendingPathComponent("killed/rank-recovery/store.sqlite")
+    func stored() -> Int {
+      guard FileManager.default.fileExists(atPath: storeURL.path),
+        let store = try? ResultStore(url: storeURL, fingerprint: StudyFingerprint(study: rankRecoveryStudy, seed: rankRecoveryStudy.seed))
+      else { return 0 }
+      return (try? store.itemCount()) ?? 0
+    }
+    for _ in 0..<2 {
+      let before = stored()
       let p = Process()
-      p.executableURL = packageRoot.appendingPathComponent(".build/debug/study")
+      p.executableURL = builtProduct("study")
       p.arguments = args + ["--results", "killed"]
       p.currentDirectoryURL = dir
       p.standardOutput = FileHandle.nullDevice
       p.standardError = FileHandle.nullDevice
       try p.run()
-      Thread.sleep(forTimeInterval: delay)
+      let deadline = Date().addingTimeInterval(60)
+      while stored() <= before && p.isRunning && Date() < deadline { Thread.sleep(forTimeInterval: 0.01) }
       kill(p.processIdentifier, SIGKILL)
       p.waitUntilExit()
+      let now = stored()
+      #expect(now > before && now < reps, "the kill must come while rows are being stored (stored \(now) of \(reps))")
     }
     let resumed = try study(args + ["--results", "killed"], in: dir)
     #expect(resumed.status == 0)

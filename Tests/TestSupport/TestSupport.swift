@@ -24,3 +24,15 @@ public let packageRoot: URL = {
   }
   return URL(fileURLWithPath: FileManager.default.currentDirectoryPath)
 }()
+
+/// The executable `name` that this test run's build made: it sits next to the test bundle (in
+/// `.build/<triple>/<configuration>/`), whatever the configuration or build folder.
+public func builtProduct(_ name: String) -> URL {
+  let bundle = URL(fileURLWithPath: CommandLine.arguments[0]).resolvingSymlinksInPath()
+  var folder = bundle.deletingLastPathComponent()
+  // Inside an .xctest bundle directory (macOS), step out of it.
+  while folder.pathExtension == "xctest" || folder.lastPathComponent == "MacOS" || folder.lastPathComponent == "Contents" {
+    folder.deleteLastPathComponent()
+  }
+  return folder.appendingPathComponent(name)
+}

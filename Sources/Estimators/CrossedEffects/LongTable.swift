@@ -104,7 +104,7 @@ public struct LongTable: Sendable {
   /// parses as a number or is missing (empty or `NA`, stored as NaN); otherwise it is text (missing
   /// fields become empty labels). Throws on a ragged row, naming it.
   public init(csv text: String) throws(EstimationError) {
-    let records = try LongTable.parseRecords(text)
+    let records = try CSV.records(text)
     guard let header = records.first else { throw .invalidInput("the CSV text is empty") }
     let body = records.dropFirst()
     for (k, r) in body.enumerated() where r.count != header.count {
@@ -122,59 +122,5 @@ public struct LongTable: Sendable {
       }
     }
     try self.init(columns)
-  }
-
-  /// Splits CSV text into records of fields (a small state machine over Unicode scalars).
-  static func parseRecords(_ text: String) throws(EstimationError) -> [[String]] {
-    var records: [[String]] = []
-    var record: [String] = []
-    var field = String.UnicodeScalarView()
-    var inQuotes = false
-    var fieldWasQuoted = false
-    var scalars = text.unicodeScalars.makeIterator()
-    var pending: Unicode.Scalar? = scalars.next()
-    func endField() {
-      record.append(String(field))
-      field = String.UnicodeScalarView()
-      fieldWasQuoted = false
-    }
-    func endRecord() {
-      endField()
-      if !(record.count == 1 && record[0].isEmpty) { records.append(record) }
-      record = []
-    }
-    while let c = pending {
-      pending = scalars.next()
-      if inQuotes {
-        if c == "\"" {
-          if pending == "\"" {
-            field.append("\"")
-            pending = scalars.next()
-          } else {
-            inQuotes = false
-          }
-        } else {
-          field.append(c)
-        }
-        continue
-      }
-      switch c {
-      case "\"":
-        guard field.isEmpty, !fieldWasQuoted else {
-          throw .invalidInput("CSV record \(records.count + 1): a quote inside an unquoted field")
-        }
-        inQuotes = true
-        fieldWasQuoted = true
-      case ",": endField()
-      case "\r":
-        if pending == "\n" { pending = scalars.next() }
-        endRecord()
-      case "\n": endRecord()
-      default: field.append(c)
-      }
-    }
-    if inQuotes { throw .invalidInput("CSV text ends inside a quoted field") }
-    if !field.isEmpty || !record.isEmpty { endRecord() }
-    return records
   }
 }

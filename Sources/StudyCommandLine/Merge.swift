@@ -1,8 +1,6 @@
 import ArgumentParser
 import Foundation
-import ReplicateEngine
-import ResultStore
-import Studies
+import StudyRunner
 
 extension StudyCommand {
   struct Merge: ParsableCommand {
@@ -10,7 +8,7 @@ extension StudyCommand {
       abstract: "Combine shard stores into the study's store.",
       discussion: """
         Refuses stores of another study definition and rows present in two stores that disagree; \
-        nothing is written unless everything merges. Afterwards 'study run NAME --reps N' summarises \
+        nothing is written unless everything merges. Afterwards 'run NAME --reps N' summarises \
         without recomputing what the shards stored.
         """)
 
@@ -28,17 +26,15 @@ extension StudyCommand {
 
     func validate() throws {
       guard !stores.isEmpty else { throw ValidationError("name at least one shard store to merge.") }
+      guard Set(stores).count == stores.count else { throw ValidationError("a shard store is named twice; name each once.") }
     }
 
     func run() throws {
-      let study = try Catalogue.study(named: name)
-      let sources = stores.map { URL(fileURLWithPath: $0) }
-      let first = try ResultStore.readFingerprint(sources[0])
+      let study = try StudyCommandLine.study(named: name)
       let target = into.map { URL(fileURLWithPath: $0) }
         ?? URL(fileURLWithPath: results).appendingPathComponent(study.name).appendingPathComponent("store.sqlite")
-      let store = try ResultStore(url: target, fingerprint: StudyFingerprint(study: study, seed: first.seed))
-      let added = try store.merge(sources)
-      print("merged \(added) replicates from \(sources.count) stores into \(target.path) (now \(try store.itemCount()))")
+      let (added, total) = try StudyRun.merge(study, stores: stores.map { URL(fileURLWithPath: $0) }, into: target)
+      print("merged \(added) replicates from \(stores.count) stores into \(target.path) (now \(total))")
     }
   }
 }

@@ -1,6 +1,4 @@
 import ArgumentParser
-import ReplicateEngine
-import Studies
 
 extension StudyCommand {
   struct List: ParsableCommand {
@@ -10,8 +8,9 @@ extension StudyCommand {
     var verbose = false
 
     func run() {
-      let width = Catalogue.studies.map(\.name.count).max() ?? 0
-      for s in Catalogue.studies {
+      let studies = StudyCommandLine.studies
+      let width = studies.map(\.name.count).max() ?? 0
+      for s in studies {
         print(s.name.padding(toLength: width, withPad: " ", startingAt: 0) + "  " + s.aim)
         guard verbose else { continue }
         for f in s.factors { print("    factor   \(f.name) = \(f.values.joined(separator: ","))\(f.help.isEmpty ? "" : "  (\(f.help))")") }

@@ -1,0 +1,69 @@
+import ArgumentParser
+import Foundation
+import ReplicateEngine
+import Synchronization
+
+/// The `study` command as a library: a package that depends on SimStudy gets the whole interface —
+/// list, run (resume, `--fresh`, shards, replay, progress), show, check, baseline, merge, new, bench —
+/// for its own studies with one call from its executable's `main.swift`:
+///
+/// ```swift
+/// import SimStudy
+/// StudyCommandLine.main(studies: [myStudy])                        // or Catalogue.studies + [myStudy]
+/// ```
+public enum StudyCommandLine {
+  /// Names no study may take: `NAME` is short for `run NAME`, so a study named like a subcommand
+  /// could never be run that way.
+  public static let reservedNames: Set<String> = [
+    "run", "list", "show", "bench", "check", "merge", "baseline", "new", "help", "plot",
+  ]
+
+  /// Parses the process's arguments (or `arguments`), runs the command and exits: status 0 on
+  /// success, non-zero with one sentence on stderr otherwise. Every study's definition is checked
+  /// first (`Study.checkDefinition()`), as are duplicate and reserved study names.
+  public static func main(studies: [Study], benchmarks: [BenchmarkFamily] = [], arguments: [String]? = nil) -> Never {
+    do {
+      try register(studies: studies, benchmarks: benchmarks)
+    } catch {
+      FileHandle.standardError.write(Data("Error: \(error)\n".utf8))
+      exit(1)
+    }
+    StudyCommand.main(arguments)
+    exit(0)
+  }
+
+  /// Checks and installs the studies the commands see.
+  static func register(studies: [Study], benchmarks: [BenchmarkFamily]) throws {
+    var seen: Set<String> = []
+    for s in studies {
+      try s.checkDefinition()
+      guard !reservedNames.contains(s.name) else {
+        throw DefinitionError(study: s.name, problem: "its name is a subcommand of this command; rename the study")
+      }
+      guard seen.insert(s.name).inserted else { throw DefinitionError(study: s.name, problem: "two studies have this name") }
+    }
+    registry.withLock { $0 = Registry(studies: studies, benchmarks: benchmarks) }
+  }
+
+  static var studies: [Study] { registry.withLock { $0.studies } }
+  static var benchmarks: [BenchmarkFamily] { registry.withLock { $0.benchmarks } }
+
+  /// The study called `name`, or an error listing the known ones.
+  static func study(named name: String) throws(StudyError) -> Study {
+    let all = studies
+    guard let s = all.first(where: { $0.name == name }) else { throw .unknownStudy(name, known: all.map(\.name)) }
+    return s
+  }
+
+  /// The name the command is invoked by ("study", or the user's executable).
+  static var commandName: String {
+    CommandLine.arguments.first.map { URL(fileURLWithPath: $0).lastPathComponent } ?? "study"
+  }
+}
+
+private struct Registry: Sendable {
+  var studies: [Study] = []
+  var benchmarks: [BenchmarkFamily] = []
+}
+
+private let registry = Mutex(Registry())
