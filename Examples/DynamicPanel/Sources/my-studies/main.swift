@@ -1,0 +1,3 @@
+import SimStudy
+import DynamicPanel
+StudyCommandLine.main(studies: [nickellStudy])
