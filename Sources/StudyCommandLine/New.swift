@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import ReplicateEngine
 
 extension StudyCommand {
   struct New: ParsableCommand {
@@ -41,23 +42,23 @@ extension StudyCommand {
       } else {
         let sources = URL(fileURLWithPath: "Sources").appendingPathComponent(StudyCommandLine.commandName)
         guard fm.fileExists(atPath: sources.path) else {
-          throw ValidationError("say where to write the study file with --to DIR (no Sources/\(StudyCommandLine.commandName)/ here).")
+          throw StudyError.invalidArgument("say where to write the study file with --to DIR (no Sources/\(StudyCommandLine.commandName)/ here).")
         }
         folder = sources
       }
       var isDirectory: ObjCBool = false
       guard fm.fileExists(atPath: folder.path, isDirectory: &isDirectory), isDirectory.boolValue else {
-        throw ValidationError("\(folder.path) is not a folder; create it or pass another --to DIR.")
+        throw StudyError.invalidArgument("\(folder.path) is not a folder; create it or pass another --to DIR.")
       }
       let file = folder.appendingPathComponent(StudyTemplate.fileName(name))
       guard !fm.fileExists(atPath: file.path) else {
-        throw ValidationError("\(file.path) exists already; nothing was written.")
+        throw StudyError.invalidArgument("\(file.path) exists already; nothing was written.")
       }
       let imports = inRepository ? ["Estimators", "ReplicateEngine"] : ["SimStudy"]
       do {
         try Data(StudyTemplate.render(name: name, imports: imports, command: StudyCommandLine.commandName).utf8).write(to: file, options: .withoutOverwriting)
       } catch {
-        throw ValidationError("cannot write \(file.path): check that the folder is writable.")
+        throw StudyError.invalidArgument("cannot write \(file.path): check that the folder is writable.")
       }
       print("wrote \(file.path), defining \(StudyTemplate.identifier(name))")
       if inRepository {
@@ -74,7 +75,7 @@ extension StudyCommand {
       guard var text = try? String(contentsOf: catalogue, encoding: .utf8), let start = text.range(of: marker),
         let end = text[start.upperBound...].firstIndex(of: "]")
       else {
-        throw ValidationError("could not find the studies list in \(catalogue.path); add \(identifier) to it by hand.")
+        throw StudyError.invalidArgument("could not find the studies list in \(catalogue.path); add \(identifier) to it by hand.")
       }
       text.insert(contentsOf: ", \(identifier)", at: end)
       try Data(text.utf8).write(to: catalogue, options: .atomic)

@@ -189,3 +189,79 @@ private func memoryCSV(_ study: Study, reps: Int, seed: UInt64 = 9) throws -> St
     #expect(try Data(contentsOf: foreign) == original)
   }
 }
+
+/// Sets the build environment a store says filled it (as if it came from another node).
+private func pretendFilledElsewhere(_ url: URL) throws {
+  let p = Process()
+  p.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+  p.arguments = [
+    "python3", "-c",
+    "import sqlite3,sys; c=sqlite3.connect(sys.argv[1]); c.execute(\"update meta set value='another node' where key='machine'\"); c.commit()",
+    url.path,
+  ]
+  try p.run()
+  p.waitUntilExit()
+  #expect(p.terminationStatus == 0)
+}
+
+/// The toy study with `method`'s estimates moved by `shift` times max(1, |value|): an edited
+/// estimator behind the same name and the same fingerprint.
+private func edited(_ method: String, relative shift: Double) -> Study {
+  toyStudy().perturbed(method: method) { e in
+    var e = e
+    e.value += shift * max(1, abs(e.value))
+    return e
+  }
+}
+
+@Suite struct StoreVerificationTests {
+  /// Resuming with unchanged code recomputes the first and last stored replicate of each condition
+  /// and finds them identical to the last bit (same machine and build).
+  @Test func unchangedCodeResumesAndIsComparedExactly() throws {
+    let url = scratchStore()
+    defer { try? FileManager.default.removeItem(at: url.deletingLastPathComponent()) }
+    _ = try runIntoStore(toyStudy(), url, reps: 30)
+    let outcome = try StudyRun(toyStudy(), RunSettings(reps: 45, seed: 9, threads: 2, results: url.deletingLastPathComponent(), store: url))
+      .execute()
+    #expect(outcome.newReplicates == 60 && outcome.alreadyStored == 120)
+    #expect(outcome.verification?.replicates == 8 && outcome.verification?.exact == true)
+  }
+
+  /// A method edited between two runs (same name, same settings, so the same fingerprint) is caught
+  /// on resume: the run stops naming that method, before anything new is stored.
+  @Test func anEditedMethodIsCaughtOnResume() throws {
+    let url = scratchStore()
+    defer { try? FileManager.default.removeItem(at: url.deletingLastPathComponent()) }
+    _ = try runIntoStore(toyStudy(), url, reps: 50)
+    let before = try storeRows(toyStudy(), url).store.itemCount()
+    let settings = RunSettings(reps: 60, seed: 9, threads: 2, results: url.deletingLastPathComponent(), store: url)
+    do {
+      _ = try StudyRun(edited("median", relative: 1e-12), settings).execute()
+      Issue.record("a method that changed its numbers must be refused")
+    } catch let error as StoreError {
+      let text = "\(error)"
+      #expect(text.contains("method median now gives different numbers") && !text.contains("mean,"), "\(text)")
+      #expect(text.contains("bit for bit") && text.contains("--fresh") && text.contains("--store"))
+    }
+    #expect(try storeRows(toyStudy(), url).store.itemCount() == before)
+    // --fresh starts over with the edited code.
+    var fresh = settings
+    fresh.fresh = true
+    #expect(try StudyRun(edited("median", relative: 1e-12), fresh).execute().newReplicates == 240)
+  }
+
+  /// Rows from another machine (another OpenBLAS kernel) may differ in the last bits: compared to a
+  /// relative 1e-6, a 1e-12 difference passes and a 1e-4 difference is still caught; the store is
+  /// then marked as holding rows from mixed machines.
+  @Test func anotherMachineIsComparedWithinATolerance() throws {
+    let url = scratchStore()
+    defer { try? FileManager.default.removeItem(at: url.deletingLastPathComponent()) }
+    _ = try runIntoStore(toyStudy(), url, reps: 20)
+    try pretendFilledElsewhere(url)
+    let settings = RunSettings(reps: 25, seed: 9, threads: 2, results: url.deletingLastPathComponent(), store: url)
+    #expect(throws: StoreError.self) { try StudyRun(edited("mean", relative: 1e-4), settings).execute() }
+    let outcome = try StudyRun(edited("mean", relative: 1e-12), settings).execute()
+    #expect(outcome.verification?.exact == false && outcome.newReplicates == 20)
+    #expect(try storeRows(toyStudy(), url).store.machine == ResultStore.mixedMachines)
+  }
+}

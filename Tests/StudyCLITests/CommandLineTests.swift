@@ -63,6 +63,16 @@ private func scratch() throws -> URL {
     (["merge", "rank-recovery", "/nonexistent-simstudy/a.sqlite"], "not a readable SimStudy store"),
     (["ife-bias", "--reference", "nope", "--results", "/nonexistent-simstudy"], "the reference method 'nope' is not one of ife-bias's methods"),
     (["show", "ife-bias", "--reference", "IFE", "--results", "/nonexistent-simstudy"], "--paired and --reference recompute the tables from the store"),
+    (["rank-recovery", "--set", "N=50", "--set", "N=100"], "--set names factor N twice"),
+    (["rank-recovery", "--reps", "-5"], "--reps must be at least 1 (got -5)"),
+    (["rank-recovery", "--threads", "-1"], "--threads must be at least 1 (got -1)"),
+    (["rank-recovery", "--condition", "N=50,T=50,r=1,sd=1", "--rep", "-1"], "--rep must be at least 0 (got -1)"),
+    (["check", "rank-recovery", "--z", "-1"], "--z must be a positive number"),
+    (["merge", "rank-recovery", "a.sqlite", "a.sqlite"], "a shard store is named twice"),
+    (["new", "run"], "'run' is a subcommand of this command"),
+    (["new", "Bad_name"], "'Bad_name' cannot name a study"),
+    (["new", "rank-recovery"], "a study named 'rank-recovery' exists already"),
+    (["new", "my-study", "--to", "/nonexistent-simstudy"], "/nonexistent-simstudy is not a folder"),
   ])
   func badInputGetsOneSentence(_ args: [String], _ expected: String) throws {
     let r = try study(args)
@@ -199,5 +209,48 @@ private func scratch() throws -> URL {
     let a = try String(contentsOf: dir.appendingPathComponent("clean/rank-recovery/summary.csv"), encoding: .utf8)
     let b = try String(contentsOf: dir.appendingPathComponent("killed/rank-recovery/summary.csv"), encoding: .utf8)
     #expect(a == b)
+  }
+
+  /// `--fresh` removes only a store of this study: a folder, a file that is no store, and another
+  /// study's store are refused with one sentence and left as they were.
+  @Test func freshRemovesOnlyThisStudysStore() throws {
+    let dir = try scratch()
+    defer { try? FileManager.default.removeItem(at: dir) }
+    let folder = dir.appendingPathComponent("precious")
+    try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+    try Data("keep".utf8).write(to: folder.appendingPathComponent("notes.txt"))
+    let plain = dir.appendingPathComponent("data.csv")
+    try Data("a,b\n1,2\n".utf8).write(to: plain)
+    #expect(try study(["ife-bias", "--reps", "2", "--set", "N=50", "--set", "T=50", "--quiet"], in: dir).status == 0)
+    let other = dir.appendingPathComponent("Results/ife-bias/store.sqlite")
+    for (target, reason) in [(folder.path, "is a folder"), (plain.path, "is not a SimStudy store"), (other.path, "is a store of study ife-bias")] {
+      let r = try study(["rank-recovery", "--reps", "2", "--fresh", "--store", target, "--quiet"] + small, in: dir)
+      #expect(r.status != 0)
+      #expect(r.stderr.contains("--fresh removes only a store of this study, and \(target) \(reason); nothing was removed"), "\(r.stderr)")
+    }
+    #expect(try String(contentsOf: folder.appendingPathComponent("notes.txt"), encoding: .utf8) == "keep")
+    #expect(try String(contentsOf: plain, encoding: .utf8) == "a,b\n1,2\n")
+    #expect(try ResultStore.readFingerprint(other).study == "ife-bias")
+  }
+
+  /// `new NAME --to DIR` writes the template (never over an existing file); the file committed as
+  /// TemplateStudy.swift is that template, so this test target compiling and running it proves the
+  /// template builds and runs.
+  @Test func newWritesTheTemplateThatCompilesAndRuns() throws {
+    let dir = try scratch()
+    defer { try? FileManager.default.removeItem(at: dir) }
+    let r = try study(["new", "template-study", "--to", dir.path])
+    #expect(r.status == 0, "\(r.stderr)")
+    let written = try String(contentsOf: dir.appendingPathComponent("TemplateStudy.swift"), encoding: .utf8)
+    let committed = try String(contentsOf: packageRoot.appendingPathComponent("Tests/StudyCLITests/TemplateStudy.swift"), encoding: .utf8)
+    #expect(written == committed && written == StudyTemplate.render(name: "template-study"))
+    let again = try study(["new", "template-study", "--to", dir.path])
+    #expect(again.status != 0 && again.stderr.contains("exists already; nothing was written"))
+    let report = try StudyRun(templateStudy, RunSettings(reps: 200, threads: 2)).inMemory()
+    let mean = report.summary.filter { $0.method == "mean" && $0.measure == "coverage" }
+    let median = report.summary.filter { $0.method == "median" && $0.measure == "median_abs_error" }
+    #expect(mean.count == 4 && median.count == 4)
+    // The mean's interval is exact: coverage 0.95 within 4 binomial MCSEs at 200 replicates.
+    for c in mean { #expect(abs(c.estimate - 0.95) < 4 * (0.95 * 0.05 / 200).squareRoot()) }
   }
 }

@@ -1,4 +1,4 @@
-import Estimators
+import SimStudy
 
 /// The Anderson–Hsiao instrumental-variable estimator of ρ in y_it = α_i + ρ·y_i,t−1 + ε_it.
 ///

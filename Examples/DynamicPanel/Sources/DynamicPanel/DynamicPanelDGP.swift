@@ -1,6 +1,4 @@
-import DataGeneration
-import Estimators
-import RandomStreams
+import SimStudy
 
 /// A balanced dynamic panel: for each of N units the outcome y_i0, y_i1, …, y_iT (T + 1 values;
 /// y_i0 is the initial condition, observed like every other period).

@@ -1,7 +1,4 @@
-import DataGeneration
-import Estimators
-import RandomStreams
-import ReplicateEngine
+import SimStudy
 
 /// nickell: the within (LSDV) estimator's Nickell bias against the Anderson–Hsiao IV estimator in
 /// the AR(1) panel with individual effects, y_it = α_i + ρ·y_i,t−1 + ε_it, started from its
@@ -23,13 +20,15 @@ public let nickellStudy = Study(
     Factor("rho", reals: [0.5, 0.9, 0.99], help: "autoregressive coefficient, strictly between −1 and 1"),
   ],
   estimands: [
-    EstimandSpec("rho", .continuous, help: "The autoregressive coefficient ρ; truth = the condition's rho."),
+    EstimandSpec(
+      "rho", .continuous, help: "The autoregressive coefficient ρ; truth = the condition's rho.", measures: [.robust]),
   ],
   columns: [
-    TableColumn("rho", "bias", heading: "ρ bias"),
-    TableColumn("rho", "emp_se", heading: "ρ emp SE"),
-    TableColumn("rho", "rmse", heading: "ρ RMSE"),
-    TableColumn("rho", "coverage", heading: "ρ coverage"),
+    TableColumn("rho", .bias, heading: "ρ bias"),
+    TableColumn("rho", "median_bias", heading: "ρ median bias"),
+    TableColumn("rho", "median_abs_error", heading: "ρ MAE"),
+    TableColumn("rho", "iqr", heading: "ρ IQR"),
+    TableColumn("rho", .coverage, heading: "ρ coverage"),
   ],
   cost: { c in Double((try? c.int("N")) ?? 1) * Double((try? c.int("T")) ?? 1) },
   validate: { c in

@@ -1,4 +1,4 @@
-import Estimators
+import SimStudy
 
 /// A fitted autoregressive coefficient with its standard error.
 public struct AutoregressiveFit: Sendable, Equatable {

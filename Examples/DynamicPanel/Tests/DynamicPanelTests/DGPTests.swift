@@ -1,6 +1,5 @@
-import DataGeneration
+import SimStudy
 import DynamicPanel
-import RandomStreams
 import Testing
 
 /// Mean of `x` with its Monte Carlo standard error sd/√n.

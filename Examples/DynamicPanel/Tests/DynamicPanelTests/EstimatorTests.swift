@@ -1,6 +1,5 @@
 import DynamicPanel
-import Estimators
-import LinearAlgebra
+import SimStudy
 import Testing
 
 /// The two estimators against numbers computed another way: the within estimator against the

@@ -1,6 +1,6 @@
 import DynamicPanel
 import Foundation
-import RandomStreams
+import SimStudy
 import Testing
 
 /// The within estimator's bias against Nickell's (1981) closed form, which is checked in turn

@@ -1,5 +1,5 @@
 import DynamicPanel
-import ReplicateEngine
+import SimStudy
 import Testing
 
 /// The study value: its validation and a small run through the engine.
