@@ -23,12 +23,12 @@ public struct ExtraMeasure: Sendable {
     self.compute = compute
   }
 
-  /// Median bias, median absolute error, MAD and IQR of the estimates, each with an MCSE
-  /// (`PerformanceMeasures.robust`): for estimators without finite moments, whose mean-based
-  /// measures do not converge however many replicates are run.
+  /// Median bias, median absolute error, MAD and IQR of the estimates, each with a closed-form,
+  /// distribution-free MCSE (`PerformanceMeasures.robust`): for estimators without finite moments,
+  /// whose mean-based measures do not settle however many replicates are run.
   public static let robust = ExtraMeasure(
     names: ["median_bias", "median_abs_error", "mad", "iqr"], kinds: [.continuous],
-    compute: { rows, stream in PerformanceMeasures.robust(rows, stream: stream) })
+    compute: { rows, _ in PerformanceMeasures.robust(rows) })
 
   /// A study's own measure: `statistic` of the replicate estimates, with the bootstrap MCSE (the
   /// SD of the statistic over `resamples` resamples of the replicates, `PerformanceMeasures.bootstrapMCSE`).

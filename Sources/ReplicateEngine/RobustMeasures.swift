@@ -1,5 +1,3 @@
-import RandomStreams
-
 extension PerformanceMeasures {
   /// Robust measures of a continuous estimand, for estimators without finite moments (e.g.
   /// Anderson–Hsiao IV near a unit root, whose mean bias, EmpSE and MSE do not converge as the
@@ -45,7 +43,7 @@ extension PerformanceMeasures {
   ///
   /// Why closed forms rather than a bootstrap: they cost one sort of the estimates (two when truths
   /// vary) and O(n) besides, with no resampling; they are deterministic without drawing from
-  /// `stream`; and they need no moments, so heavy tails are no obstacle: the sparsity is local to
+  /// a stream; and they need no moments, so heavy tails are no obstacle: the sparsity is local to
   /// the quantile. Their relative error is O(n^(−1/4)) (the window holds ≈ 2z√(p(1−p)n) order
   /// statistics), as is the bootstrap's for quantiles (Hall & Martin 1988, Probab. Th. Rel. Fields
   /// 80:261–268). In simulations of normal, Cauchy and lognormal estimates at n = 200 and 500 they
@@ -54,8 +52,7 @@ extension PerformanceMeasures {
   /// RobustMeasuresTests): the average MCSE is within 4% of the true SD at n = 500 and 8% at
   /// n = 200 (the MAD and IQR MCSEs err upward, most for the Cauchy IQR); one sample's MCSE
   /// scatters by 10–18% (relative SD) at n = 500 and 8–12% at n = 2000.
-  /// `stream` is therefore not drawn from; for any other statistic use
-  /// ``bootstrapMCSE(_:resamples:stream:statistic:)``.
+  /// For any other statistic use ``bootstrapMCSE(_:resamples:stream:statistic:)``.
   ///
   /// Edge cases, following ``PerformanceMeasures``' conventions where they apply:
   /// - n = 0: returns [] (the count `n` is already reported by ``continuous(_:alpha:)``).
@@ -67,7 +64,7 @@ extension PerformanceMeasures {
   ///   values are infinite, and an MCSE whose window reaches an infinite value is infinite or NaN.
   ///   For finite input no estimate or MCSE is ever NaN.
   /// Truth varying by row is detected as in ``continuous(_:alpha:)`` (some θᵢ differs from θ₁).
-  public static func robust(_ rows: [ReplicateEstimate], stream: RandomStream) -> [MeasureValue] {
+  public static func robust(_ rows: [ReplicateEstimate]) -> [MeasureValue] {
     let n = rows.count
     guard n > 0 else { return [] }
     let first = rows[0].truth
@@ -120,7 +117,7 @@ extension PerformanceMeasures {
 }
 
 /// A sample sorted once, for type-7 quantiles, sparsity estimates and the mid-distribution
-/// function (see ``PerformanceMeasures/robust(_:stream:)``). A sample containing NaN is not sorted:
+/// function (see ``PerformanceMeasures/robust(_:)``). A sample containing NaN is not sorted:
 /// every query on it returns NaN.
 private struct OrderedSample {
   let sorted: [Double]

@@ -11,9 +11,6 @@ private func find(_ values: [MeasureValue], _ name: String) -> MeasureValue? { v
 private let robustNames = ["median_bias", "median_abs_error", "mad", "iqr"]
 
 /// `robust` with a stream it does not draw from.
-private func robust(_ rows: [ReplicateEstimate]) -> [MeasureValue] {
-  PerformanceMeasures.robust(rows, stream: testStream("robust-unused"))
-}
 
 private func rows(_ values: [Double], truth: Double) -> [ReplicateEstimate] {
   values.map { ReplicateEstimate(value: $0, truth: truth) }
@@ -26,7 +23,7 @@ private func rows(_ values: [Double], truth: Double) -> [ReplicateEstimate] {
   /// |θ̂ − 1| = (2, 2, 1, 6, 1) → median 2; |θ̂ − 2| = (1, 3, 2, 5, 0) → median 2;
   /// type 7: Q(¼) at h = 1 is 0, Q(¾) at h = 3 is 3 → IQR 3.
   @Test func oddSample() {
-    let out = robust(rows([3, -1, 0, 7, 2], truth: 1))
+    let out = PerformanceMeasures.robust(rows([3, -1, 0, 7, 2], truth: 1))
     #expect(out.map(\.measure) == robustNames)
     #expect(out.map(\.estimate) == [1, 2, 2, 3])
     #expect(out.allSatisfy { ($0.mcse ?? -1) > 0 })
@@ -36,7 +33,7 @@ private func rows(_ values: [Double], truth: Double) -> [ReplicateEstimate] {
   /// = bias = median |θ̂|; |θ̂ − 1.5| sorted (0.5, 0.5, 0.5, 0.5, 2.5, 6.5) → 0.5; Q(¼) at h = 1.25
   /// between tied 1s is 1, Q(¾) at h = 3.75 is 2 + 0.75·(4 − 2) = 3.5 → IQR 2.5.
   @Test func evenSampleWithTies() {
-    #expect(robust(rows([4, 1, 1, 2, 8, 1], truth: 0)).map(\.estimate) == [1.5, 1.5, 0.5, 2.5])
+    #expect(PerformanceMeasures.robust(rows([4, 1, 1, 2, 8, 1], truth: 0)).map(\.estimate) == [1.5, 1.5, 0.5, 2.5])
   }
 
   /// Truths varying: θ = (0, 1, 2, 3), θ̂ = (1, 3, 1.5, 2). d = (1, 2, −0.5, −1), sorted
@@ -45,10 +42,10 @@ private func rows(_ values: [Double], truth: Double) -> [ReplicateEstimate] {
   /// h = 2.25 is 2.25 → IQR 0.875 (of the estimates, not of the errors).
   @Test func varyingTruth() {
     let varying = zip([0.0, 1, 2, 3], [1.0, 3, 1.5, 2]).map { ReplicateEstimate(value: $1, truth: $0) }
-    let out = robust(varying)
+    let out = PerformanceMeasures.robust(varying)
     #expect(out.map(\.estimate) == [0.25, 1, 0.5, 0.875])
     // The bias and absolute error are those of the errors dᵢ, MCSEs included.
-    let errors = robust(rows([1, 2, -0.5, -1], truth: 0))
+    let errors = PerformanceMeasures.robust(rows([1, 2, -0.5, -1], truth: 0))
     #expect(out[0] == errors[0] && out[1] == errors[1])
   }
 
@@ -71,7 +68,7 @@ private func rows(_ values: [Double], truth: Double) -> [ReplicateEstimate] {
     var values: [Double] = []
     for i in 0..<400 { values.append(Double(i < 230 ? i : 230 + 3 * (i - 230))) }
     testStream("robust-shuffle").shuffle(&values)
-    let out = robust(rows(values, truth: 0))
+    let out = PerformanceMeasures.robust(rows(values, truth: 0))
     let expected: [(Double, Double)] = [
       (199.5, 9.975), (199.5, 9.975), (135, 399 * (17.2 / 64).squareRoot() / 20), (338, 399 * 24.0.squareRoot() / 80),
     ]
@@ -81,14 +78,14 @@ private func rows(_ values: [Double], truth: Double) -> [ReplicateEstimate] {
     }
   }
 
-  /// Sorting makes the measures independent of row order (bit-identical), and `stream` is not used.
-  @Test func orderAndStreamDoNotMatter() {
+  /// Sorting makes the measures independent of row order (bit-identical).
+  @Test func orderDoesNotMatter() {
     let rng = testStream("robust-order")
     let sample = (0..<101).map { _ in ReplicateEstimate(value: rng.normal() / rng.normal(), truth: 0.5 * rng.normal()) }
     var shuffled = sample
     rng.shuffle(&shuffled)
-    let out = robust(sample)
-    #expect(PerformanceMeasures.robust(shuffled, stream: testStream("robust-other-stream")) == out)
+    let out = PerformanceMeasures.robust(sample)
+    #expect(PerformanceMeasures.robust(shuffled) == out)
     #expect(out.allSatisfy { $0.estimate.isFinite && $0.mcse!.isFinite && $0.mcse! > 0 })
   }
 }
@@ -98,38 +95,38 @@ private func rows(_ values: [Double], truth: Double) -> [ReplicateEstimate] {
 @Suite struct RobustEdgeCaseTests {
   /// n = 0 gives nothing (the count comes from the standard measures).
   @Test func noRows() {
-    #expect(robust([]).isEmpty)
+    #expect(PerformanceMeasures.robust([]).isEmpty)
   }
 
   /// n = 1: the estimates d₁, |d₁|, 0, 0 without MCSE.
   @Test func oneRow() {
-    let out = robust([ReplicateEstimate(value: -0.5, truth: 1)])
+    let out = PerformanceMeasures.robust([ReplicateEstimate(value: -0.5, truth: 1)])
     #expect(out.map(\.measure) == robustNames)
     #expect(out.map(\.estimate) == [-1.5, 1.5, 0, 0] && out.allSatisfy { $0.mcse == nil })
   }
 
   /// Identical estimates: every measure's spread is 0 and so is every MCSE (not 0/0).
   @Test func constantEstimates() {
-    let out = robust(rows([2, 2, 2, 2, 2], truth: 1))
+    let out = PerformanceMeasures.robust(rows([2, 2, 2, 2, 2], truth: 1))
     #expect(out == zip(robustNames, [1.0, 1, 0, 0]).map { MeasureValue($0, $1, mcse: 0) })
   }
 
   /// A NaN estimate makes all four measures NaN; a NaN truth only the two error-based ones.
   @Test func nanPropagates() {
     let values: [Double] = [3, -1, 0, 7, 2]
-    let nanValue = robust(rows(values + [.nan], truth: 1))
+    let nanValue = PerformanceMeasures.robust(rows(values + [.nan], truth: 1))
     #expect(nanValue.allSatisfy { $0.estimate.isNaN && $0.mcse!.isNaN })
     var nanTruth = rows(values, truth: 1)
     nanTruth[2].truth = .nan
-    let out = robust(nanTruth)
+    let out = PerformanceMeasures.robust(nanTruth)
     #expect(out[0].estimate.isNaN && out[0].mcse!.isNaN && out[1].estimate.isNaN && out[1].mcse!.isNaN)
-    #expect(Array(out[2...]) == Array(robust(rows(values, truth: 1))[2...]))
+    #expect(Array(out[2...]) == Array(PerformanceMeasures.robust(rows(values, truth: 1))[2...]))
   }
 
   /// An infinite estimate leaves the robust estimates finite: θ̂ = (1, 2, 3, 4, ∞), θ = 0 → median 3,
   /// |d| median 3, |θ̂ − 3| = (2, 1, 0, 1, ∞) → MAD 1, Q(¼) = 2, Q(¾) = 4 → IQR 2.
   @Test func infiniteEstimate() {
-    #expect(robust(rows([1, 2, 3, .infinity, 4], truth: 0)).map(\.estimate) == [3, 3, 1, 2])
+    #expect(PerformanceMeasures.robust(rows([1, 2, 3, .infinity, 4], truth: 0)).map(\.estimate) == [3, 3, 1, 2])
   }
 }
 
@@ -188,7 +185,7 @@ struct RobustMonteCarlo: Sendable {
     let n = Double(mcRows)
     for _ in 0..<mcSamples {
       let sample = (0..<mcRows).map { _ in ReplicateEstimate(value: 1 + shape.draw(rng), truth: 1) }
-      let out = PerformanceMeasures.robust(sample, stream: rng)
+      let out = PerformanceMeasures.robust(sample)
       for m in out {
         values[m.measure, default: []].append(m.estimate)
         mcses[m.measure, default: []].append(m.mcse!)
@@ -204,7 +201,7 @@ struct RobustMonteCarlo: Sendable {
       if shape == .lognormal {
         let median = out[0].estimate + 1
         let deviations = sample.map { ReplicateEstimate(value: abs($0.value - median), truth: 0) }
-        mcses["mad as a plain median", default: []].append(PerformanceMeasures.robust(deviations, stream: rng)[0].mcse!)
+        mcses["mad as a plain median", default: []].append(PerformanceMeasures.robust(deviations)[0].mcse!)
       }
     }
   }
