@@ -63,6 +63,8 @@ public let confoundedLogitStudy = Study(
     TableColumn("bzy", "bias"), TableColumn("bzy", "coverage"),
   ],
   cost: { condition in Double((try? condition.int("individuals")) ?? 1) },
+  // Per individual: outcome, covariates, group index and each fit's weights and working vectors.
+  memory: { condition in 8 * 40 * Double((try? condition.int("individuals")) ?? 0) },
   validate: { condition in
     do {
       try confoundedLogitDesign(condition).validate()

@@ -59,6 +59,12 @@ public let groupedSlopesStudy = Study(
     let n = (try? c.int("N")) ?? 100, t = (try? c.int("T")) ?? 20
     return Double(n * t) * ((try? c.string("preset")) == "su-ju" ? 4 : 1)
   },
+  // The panel's regressors and responses, C-Lasso's per-unit slopes and Gram blocks, and the
+  // interactive-effects variant's T×T / N×N working matrices.
+  memory: { c in
+    let n = Double((try? c.int("N")) ?? 0), t = Double((try? c.int("T")) ?? 0), p = Double((try? c.int("p")) ?? 0)
+    return 8 * (20 * n * t * (p + 1) + 4 * max(n, t) * max(n, t) + 4 * n * p * p)
+  },
   validate: { c in _ = try GroupedSlopesStudyDesign(c) },
   generate: { c, rng in
     let design = try GroupedSlopesStudyDesign(c)

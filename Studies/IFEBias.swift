@@ -30,6 +30,11 @@ public let ifeBiasStudy = Study(
     TableColumn("beta2", "coverage", heading: "β2 coverage"),
   ],
   cost: { c in Double((try? c.int("N")) ?? 1) * Double((try? c.int("T")) ?? 1) },
+  // Y and two covariates, their demeaned copies and the fits' working panels, plus a Gram matrix.
+  memory: { c in
+    let n = Double((try? c.int("N")) ?? 0), t = Double((try? c.int("T")) ?? 0)
+    return 8 * (16 * n * t + 2 * min(n, t) * min(n, t))
+  },
   validate: { c in try FactorPanel.bai2009(n: try c.int("N"), t: try c.int("T")).validate() },
   generate: { c, rng in
     let design = FactorPanel.bai2009(n: try c.int("N"), t: try c.int("T"))

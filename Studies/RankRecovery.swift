@@ -63,6 +63,11 @@ public let rankRecoveryStudy = Study(
     TableColumn("fit_rmse", "mean", heading: "fit RMSE"),
   ],
   cost: { c in Double((try? c.int("N")) ?? 1) * Double((try? c.int("T")) ?? 1) },
+  // The panel, its noise-free signal, the demeaned copy, the fit and their T×T or N×N Gram.
+  memory: { c in
+    let n = Double((try? c.int("N")) ?? 0), t = Double((try? c.int("T")) ?? 0)
+    return 8 * (8 * n * t + 2 * min(n, t) * min(n, t))
+  },
   validate: { c in
     let design = try rankRecoveryDesign(c)
     let kmax = try c.int("kmax")

@@ -25,16 +25,6 @@ public struct RunTiming: Sendable {
   public var replicates: Int = 0
 }
 
-/// One (condition, replicate) unit of work; `condition` indexes the run's condition list.
-public struct WorkItem: Sendable, Hashable {
-  public let condition: Int
-  public let replicate: Int
-  public init(condition: Int, replicate: Int) {
-    self.condition = condition
-    self.replicate = replicate
-  }
-}
-
 /// The replicate engine: schedules (condition, replicate) items across threads, runs all of a
 /// study's methods on the same keyed draw, and hands the rows to a sink.
 ///
@@ -47,37 +37,31 @@ public enum Engine {
   /// Runs every replicate of every condition in memory.
   public static func run(_ study: Study, conditions: [Condition], options: RunOptions) throws -> RunResult {
     let sink = MemorySink(conditions: conditions.count)
-    let items = schedule(study, conditions: conditions, reps: options.reps)
-    let timing = try execute(study, conditions: conditions, items: items, options: options, sink: sink)
+    let work = WorkList(study, conditions: conditions, reps: options.reps)
+    let timing = try execute(study, conditions: conditions, work: work, options: options, sink: sink)
     let (rows, notes) = sink.sorted
     return RunResult(study: study, conditions: conditions, reps: options.reps, seed: options.seed, rows: rows, notes: notes, timing: timing)
   }
 
-  /// Every item of the grid in scheduling order: conditions by decreasing cost, then replicates.
-  public static func schedule(_ study: Study, conditions: [Condition], reps: Int, keep: (WorkItem) -> Bool = { _ in true }) -> [WorkItem] {
-    let order = conditions.indices.sorted { study.cost(conditions[$0]) > study.cost(conditions[$1]) }
-    return order.flatMap { c in (0..<reps).map { WorkItem(condition: c, replicate: $0) } }.filter(keep)
-  }
-
-  /// Runs `items` on `options.threads` threads into `sink`, after checking the study's definition,
+  /// Runs the items of `work` on `options.threads` threads into `sink`, after checking the study's definition,
   /// every condition (`validate`) and, on replicate 0 of the first item's condition, what the
   /// study's code does (`Study.preflight`).
   public static func execute(
-    _ study: Study, conditions: [Condition], items: [WorkItem], options: RunOptions, sink: any ResultSink
+    _ study: Study, conditions: [Condition], work: WorkList, options: RunOptions, sink: any ResultSink
   ) throws -> RunTiming {
     guard options.reps >= 1 else { throw StudyError.invalidArgument("--reps must be at least 1 (got \(options.reps))") }
     guard options.threads >= 1 else { throw StudyError.invalidArgument("--threads must be at least 1 (got \(options.threads))") }
     try study.checkDefinition()
-    for c in conditions { try validate(study, c) }
-    if let first = items.first { try study.preflight(conditions[first.condition], seed: options.seed) }
-    let progress = options.progress ? ProgressReporter(total: items.count) : nil
+    for c in conditions { try validate(study, c, threads: options.threads) }
+    if let first = work.first { try study.preflight(conditions[first.condition], seed: options.seed) }
+    let progress = options.progress ? ProgressReporter(total: work.count) : nil
     return try BLAS.singleThreaded {
-      try perform(study, conditions: conditions, items: items, options: options, sink: sink, progress: progress)
+      try perform(study, conditions: conditions, work: work, options: options, sink: sink, progress: progress)
     }
   }
 
   private static func perform(
-    _ study: Study, conditions: [Condition], items: [WorkItem], options: RunOptions, sink: any ResultSink,
+    _ study: Study, conditions: [Condition], work: WorkList, options: RunOptions, sink: any ResultSink,
     progress: ProgressReporter?
   ) throws -> RunTiming {
     let next = Atomic<Int>(0)
@@ -85,11 +69,12 @@ public enum Engine {
     let firstError = Mutex<Error?>(nil)
     let clock = ContinuousClock()
     let start = clock.now
-    DispatchQueue.concurrentPerform(iterations: min(options.threads, max(1, items.count))) { _ in
+    let positions = work.positions
+    DispatchQueue.concurrentPerform(iterations: min(options.threads, max(1, work.count))) { _ in
       while firstError.withLock({ $0 == nil }) {
         let k = next.wrappingAdd(1, ordering: .relaxed).oldValue
-        if k >= items.count { break }
-        let item = items[k]
+        if k >= positions { break }
+        guard let item = work.item(at: k) else { continue }
         do {
           let outcome = try study.replicate(conditions[item.condition], index: item.replicate, seed: options.seed)
           let (rows, notes) = study.rows(of: outcome, condition: item.condition, replicate: item.replicate)
@@ -116,14 +101,27 @@ public enum Engine {
     return result
   }
 
-  /// Checks one condition against the study's own rules, as a one-sentence `StudyError`.
-  public static func validate(_ study: Study, _ condition: Condition) throws {
+  /// Checks one condition against the study's own rules, and the memory its replicates need on
+  /// `threads` threads against the machine's (so an impossible size is one sentence, never a
+  /// failed allocation), as a one-sentence `StudyError`.
+  public static func validate(_ study: Study, _ condition: Condition, threads: Int = 1) throws {
     do {
       try study.validate(condition)
     } catch let error as StudyError {
       throw error
     } catch {
       throw StudyError.impossibleCondition(condition: condition.canonical, reason: "\(error)")
+    }
+    let perReplicate = study.memory(condition)
+    let available = Double(ProcessInfo.processInfo.physicalMemory)
+    let gib = 1_073_741_824.0
+    if perReplicate * Double(max(1, threads)) > 0.8 * available {
+      func text(_ bytes: Double) -> String { String(format: "%.1f GiB", bytes / gib) }
+      let fewer = threads > 1 && perReplicate <= 0.8 * available ? " or fewer --threads" : ""
+      throw StudyError.impossibleCondition(
+        condition: condition.canonical,
+        reason: "one replicate needs about \(text(perReplicate)) (\(text(perReplicate * Double(max(1, threads))))"
+          + " on \(threads) threads) and this machine has \(text(available)); choose smaller sizes\(fewer)")
     }
   }
 }

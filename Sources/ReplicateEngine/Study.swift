@@ -26,6 +26,9 @@ public struct Study: Sendable {
   public let reference: String?
   /// Relative cost of a condition, so the scheduler starts the expensive ones first.
   public let cost: @Sendable (Condition) -> Double
+  /// Approximate bytes one replicate of a condition holds at its peak (its data and the methods'
+  /// working copies), checked against the machine's memory before anything is drawn; 0 when unknown.
+  public let memory: @Sendable (Condition) -> Double
   /// Throws `StudyError.impossibleCondition` for a condition that cannot be run.
   public let validate: @Sendable (Condition) throws -> Void
   /// What is wrong with the definition (empty when nothing is); see `checkDefinition()`.
@@ -35,6 +38,7 @@ public struct Study: Sendable {
   public init<Sample>(
     name: String, aim: String, seed: UInt64, factors: [Factor], estimands: [EstimandSpec],
     columns: [TableColumn], cost: @escaping @Sendable (Condition) -> Double = { _ in 1 },
+    memory: @escaping @Sendable (Condition) -> Double = { _ in 0 },
     validate: @escaping @Sendable (Condition) throws -> Void = { _ in },
     generate: @escaping @Sendable (Condition, RandomStream) throws -> Draw<Sample>,
     methods: [StudyMethod<Sample>], reference: String? = nil
@@ -49,6 +53,7 @@ public struct Study: Sendable {
     self.methodNames = methods.map(\.name)
     self.methodSettings = methods.map(\.settings)
     self.cost = cost
+    self.memory = memory
     self.validate = validate
     self.definitionProblems = Self.problems(
       name: name, factors: factors, estimands: estimands, methods: methods.map(\.name), columns: columns,

@@ -90,7 +90,7 @@ public final class BoundStore: ResultSink, RowSource, Sendable {
         }
       }
     } catch {
-      throw StoreError.cannotWrite(path: store.url.path, reason: ResultStore.reason(error))
+      throw ResultStore.failure(error, path: store.url.path)
     }
   }
 

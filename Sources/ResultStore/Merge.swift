@@ -54,7 +54,7 @@ extension ResultStore {
     } catch let e as StoreError {
       throw e
     } catch {
-      throw StoreError.cannotWrite(path: url.path, reason: "merging failed: \(Self.reason(error)); nothing was written")
+      throw Self.failure(error, path: url.path)
     }
     if added > 0 && otherMachines && machine != Self.mixedMachines { try markMixed() }
     return added

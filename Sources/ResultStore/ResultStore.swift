@@ -29,7 +29,7 @@ public final class ResultStore: Sendable {
     self.fingerprint = fingerprint
     let fm = FileManager.default
     if fm.fileExists(atPath: url.path) {
-      let stored = try Self.readFingerprint(url)
+      let stored = try Self.readFingerprint(url, checkPages: true)
       let diff = fingerprint.differences(from: stored)
       if !diff.isEmpty { throw StoreError.definitionMismatch(path: url.path, storedStudy: stored.study, differences: diff) }
     } else {
@@ -55,7 +55,7 @@ public final class ResultStore: Sendable {
         return try String.fetchOne(db, sql: "SELECT value FROM meta WHERE key = 'machine'")
       }
     } catch {
-      throw StoreError.cannotWrite(path: url.path, reason: Self.reason(error))
+      throw Self.failure(error, path: url.path)
     }
   }
 
@@ -79,8 +79,20 @@ public final class ResultStore: Sendable {
     return "\(error)"
   }
 
-  /// The fingerprint stored in an existing file, read without modifying it.
-  public static func readFingerprint(_ url: URL) throws -> StudyFingerprint {
+  /// A failure on the store at `path` as its `StoreError` diagnosis (read-only, full, locked,
+  /// damaged, …).
+  static func failure(_ error: Error, path: String) -> StoreError {
+    if let e = error as? StoreError { return e }
+    if let e = error as? DatabaseError {
+      return .diagnose(sqliteCode: e.resultCode.rawValue, message: e.message ?? "\(e.resultCode)", path: path)
+    }
+    return .cannotWrite(path: path, reason: "\(error)")
+  }
+
+  /// The fingerprint stored in an existing file, read without modifying it. With `checkPages`,
+  /// SQLite's `quick_check` runs first (read-only too), so a store with damaged pages is
+  /// diagnosed before anything is computed or written, not at the first commit.
+  public static func readFingerprint(_ url: URL, checkPages: Bool = false) throws -> StudyFingerprint {
     var config = Configuration()
     config.readonly = true
     let json: String?
@@ -88,9 +100,20 @@ public final class ResultStore: Sendable {
       let q = try DatabaseQueue(path: url.path, configuration: config)
       json = try q.read { db in
         guard try db.tableExists("meta") else { return nil }
+        if checkPages {
+          let check = try String.fetchAll(db, sql: "PRAGMA quick_check")
+          if check != ["ok"] {
+            let lines = check.flatMap { $0.split(separator: "\n") }.filter { !$0.hasPrefix("***") }
+            throw StoreError.corrupt(path: url.path, reason: lines.first.map(String.init) ?? "quick_check failed")
+          }
+        }
         return try String.fetchOne(db, sql: "SELECT value FROM meta WHERE key = 'fingerprint'")
       }
       try q.close()
+    } catch let e as StoreError {
+      throw e
+    } catch let e as DatabaseError where e.resultCode == .SQLITE_CORRUPT {
+      throw StoreError.corrupt(path: url.path, reason: reason(e))
     } catch {
       throw StoreError.notAStore(path: url.path, reason: reason(error))
     }
@@ -136,7 +159,7 @@ public final class ResultStore: Sendable {
       }
       return BoundStore(store: self, conditionIDs: ids, batchSize: batchSize, commitInterval: commitInterval)
     } catch {
-      throw StoreError.cannotWrite(path: url.path, reason: Self.reason(error))
+      throw Self.failure(error, path: url.path)
     }
   }
 
@@ -153,7 +176,7 @@ public final class ResultStore: Sendable {
         try db.execute(sql: "INSERT OR REPLACE INTO meta(key, value) VALUES ('machine', ?)", arguments: [Self.mixedMachines])
       }
     } catch {
-      throw StoreError.cannotWrite(path: url.path, reason: Self.reason(error))
+      throw Self.failure(error, path: url.path)
     }
   }
 

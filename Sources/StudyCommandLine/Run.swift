@@ -24,7 +24,7 @@ extension StudyCommand {
     var store: String?
 
     @Option(parsing: .unconditional, help: ArgumentHelp("Run only shard i of n (replicates ≡ i−1 mod n) into its own store; combine with 'merge'.", valueName: "i/n"))
-    var shard: Shard?
+    var shard: String?
 
     @Flag(help: "Judge every method on the same replicates: those where all methods succeeded.")
     var paired = false
@@ -43,6 +43,7 @@ extension StudyCommand {
       if let rep, rep < 0 { throw ValidationError("--rep must be at least 0 (got \(rep)).") }
       if shard != nil && (condition != nil || paired) { throw ValidationError("--shard cannot be combined with --condition or --paired.") }
       if store?.isEmpty == true { throw ValidationError("--store needs a file name.") }
+      _ = try parseShard(shard)
     }
 
     func run() throws {
@@ -50,18 +51,25 @@ extension StudyCommand {
       var settings = arguments.settings()
       settings.store = store.map { URL(fileURLWithPath: $0) }
       settings.fresh = fresh
+      let shard = try parseShard(self.shard)
       settings.shard = shard
       settings.paired = paired
       settings.reference = reference
       if let spec = condition, let rep {
-        print(try StudyRun(study, RunSettings(seed: arguments.seed)).replay(condition: spec, replicate: rep))
+        print(try StudyRun(study, RunSettings(seed: arguments.seedValue)).replay(condition: spec, replicate: rep))
         return
       }
       let run = try StudyRun(study, settings)
       let outcome = try run.execute(log: { if !arguments.quiet { note($0) } })
       if let shard {
+        let command = StudyCommandLine.commandName
+        var options = arguments.overrides.map { "--set \($0)" }
+        if let seed = arguments.seed { options.append("--seed \(seed)") }
+        if arguments.results != "Results" { options.append("--results \(arguments.results)") }
+        let extra = options.isEmpty ? "" : " " + options.joined(separator: " ")
+        let stores = run.folder.appendingPathComponent("shard-*-of-\(shard.count).sqlite").path
         print("shard \(shard.index)/\(shard.count): \(outcome.newReplicates) replicates into \(outcome.storeURL.path)")
-        print("when every shard is done: \(StudyCommandLine.commandName) merge \(study.name) <shard stores…>, then \(StudyCommandLine.commandName) run \(study.name) --reps \(arguments.reps) to summarise")
+        print("when every shard is done: \(command) merge \(study.name) \(stores)\(arguments.results != "Results" ? " --results \(arguments.results)" : ""), then \(command) run \(study.name) --reps \(arguments.reps)\(extra) to summarise")
         return
       }
       if let report = outcome.report { print(report.terminalText) }

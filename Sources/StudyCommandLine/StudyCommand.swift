@@ -5,9 +5,12 @@ import StudyRunner
 
 /// The root command: `NAME` is short for `run NAME`.
 struct StudyCommand: ParsableCommand {
+  static var subcommands: [any ParsableCommand.Type] {
+    let all: [any ParsableCommand.Type] = [Run.self, List.self, Show.self, Check.self, Baseline.self, Merge.self, New.self]
+    return all + (StudyCommandLine.benchmarks.isEmpty ? [] : [Bench.self])
+  }
+
   static var configuration: CommandConfiguration {
-    var subcommands: [any ParsableCommand.Type] = [Run.self, List.self, Show.self, Check.self, Baseline.self, Merge.self, New.self]
-    if !StudyCommandLine.benchmarks.isEmpty { subcommands.append(Bench.self) }
     return CommandConfiguration(
       commandName: StudyCommandLine.commandName,
       abstract: "Run Monte Carlo simulation studies: every method on the same keyed random draws, every measure with its Monte Carlo SE.",
@@ -30,8 +33,8 @@ struct RunArguments: ParsableArguments {
   @Option(parsing: .unconditional, help: "Replicates per condition (at least 1).")
   var reps: Int = 100
 
-  @Option(parsing: .unconditional, help: "The study seed; streams are keyed by (seed, condition, replicate). Defaults to the study's own seed.")
-  var seed: UInt64?
+  @Option(parsing: .unconditional, help: "The study seed (0 … 2⁶⁴−1); streams are keyed by (seed, condition, replicate). Defaults to the study's own seed.")
+  var seed: String?
 
   @Option(parsing: .unconditional, help: "Worker threads; results are bit-identical for any count. Defaults to the number of cores.")
   var threads: Int = ProcessInfo.processInfo.activeProcessorCount
@@ -47,20 +50,32 @@ struct RunArguments: ParsableArguments {
   @Flag(help: "No progress output on stderr.")
   var quiet = false
 
+  /// The parsed `--seed`.
+  var seedValue: UInt64? { seed.flatMap { UInt64($0) } }
+
   func validate() throws {
+    if let seed, UInt64(seed) == nil {
+      throw ValidationError("--seed must be a whole number from 0 to \(UInt64.max) (got \(seed)).")
+    }
     guard reps >= 1 else { throw ValidationError("--reps must be at least 1 (got \(reps)).") }
+    guard reps <= Int(Int32.max) else { throw ValidationError("--reps must be at most \(Int32.max) (got \(reps)).") }
     guard threads >= 1 else { throw ValidationError("--threads must be at least 1 (got \(threads)).") }
     guard threads <= 1024 else { throw ValidationError("--threads must be at most 1024 (got \(threads)).") }
   }
 
   func settings() -> RunSettings {
     RunSettings(
-      reps: reps, seed: seed, threads: threads, settings: overrides, results: URL(fileURLWithPath: results), progress: !quiet)
+      reps: reps, seed: seedValue, threads: threads, settings: overrides, results: URL(fileURLWithPath: results), progress: !quiet)
   }
 }
 
-extension Shard: ExpressibleByArgument {
-  public init?(argument: String) { self.init(argument) }
+/// Parses `--shard i/n` with a sentence about its range.
+func parseShard(_ text: String?) throws -> Shard? {
+  guard let text else { return nil }
+  guard let shard = Shard(text) else {
+    throw ValidationError("--shard must be i/n with whole numbers 1 ≤ i ≤ n, e.g. 2/8 (got \(text)).")
+  }
+  return shard
 }
 
 /// Writes one line to stderr.

@@ -28,6 +28,15 @@ public enum StudyCommandLine {
       FileHandle.standardError.write(Data("Error: \(error)\n".utf8))
       exit(1)
     }
+    let words = arguments ?? Array(CommandLine.arguments.dropFirst())
+    if let first = words.first, !first.hasPrefix("-"), !reservedNames.contains(first), !studies.contains(where: { $0.name == first }) {
+      let subcommands = StudyCommand.subcommands.map { $0._commandName }
+      FileHandle.standardError.write(
+        Data(
+          ("Error: '\(first)' is neither a subcommand (\(subcommands.joined(separator: ", "))) nor a study "
+            + "(\(studies.map(\.name).joined(separator: ", "))); see '\(commandName) --help'.\n").utf8))
+      exit(64)
+    }
     StudyCommand.main(arguments)
     exit(0)
   }

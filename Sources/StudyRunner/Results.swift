@@ -63,6 +63,8 @@ extension StudyRun {
     try study.checkDefinition()
     guard let first = stores.first else { throw StudyError.invalidArgument("name at least one shard store to merge") }
     let seed = try ResultStore.readFingerprint(first).seed
+    let lock = try StoreLock(store: target)
+    defer { withExtendedLifetime(lock) {} }
     let store = try ResultStore(url: target, fingerprint: StudyFingerprint(study: study, seed: seed))
     let added = try store.merge(stores)
     return (added, try store.itemCount())

@@ -45,26 +45,3 @@ public struct RunSettings: Sendable {
     self.progress = progress
   }
 }
-
-/// `--shard i/n`: the items whose replicate ≡ i − 1 (mod n), stored in their own file.
-public struct Shard: Sendable, Equatable {
-  public let index: Int
-  public let count: Int
-
-  /// Shard `index` (1-based) of `count`; nil unless 1 ≤ index ≤ count.
-  public init?(index: Int, count: Int) {
-    guard count >= 1, index >= 1, index <= count else { return nil }
-    self.index = index
-    self.count = count
-  }
-
-  /// Parses "i/n".
-  public init?(_ text: String) {
-    let parts = text.split(separator: "/", omittingEmptySubsequences: false).map { Int($0) }
-    guard parts.count == 2, let i = parts[0], let n = parts[1] else { return nil }
-    self.init(index: i, count: n)
-  }
-
-  public func contains(_ item: WorkItem) -> Bool { item.replicate % count == index - 1 }
-  public var fileName: String { "shard-\(index)-of-\(count).sqlite" }
-}

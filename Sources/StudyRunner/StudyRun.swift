@@ -20,9 +20,12 @@ public struct StudyRun: Sendable {
   public init(_ study: Study, _ settings: RunSettings = RunSettings()) throws {
     try study.checkDefinition()
     guard settings.reps >= 1 else { throw StudyError.invalidArgument("--reps must be at least 1 (got \(settings.reps))") }
+    guard settings.reps <= Int(Int32.max) else {
+      throw StudyError.invalidArgument("--reps must be at most \(Int32.max) (got \(settings.reps))")
+    }
     guard settings.threads >= 1 else { throw StudyError.invalidArgument("--threads must be at least 1 (got \(settings.threads))") }
     let conditions = try study.grid(settings: settings.settings)
-    for c in conditions { try Engine.validate(study, c) }
+    for c in conditions { try Engine.validate(study, c, threads: settings.threads) }
     self.study = study
     self.settings = settings
     self.conditions = conditions
@@ -59,8 +62,10 @@ public struct StudyRun: Sendable {
   }
 
   /// Runs the study into its store, resuming, and writes summary.md/.csv/.tex and manifest.json
-  /// (except for a shard). `log` receives progress sentences meant for stderr.
+  /// (except for a shard). A second writer of the same store is refused (`StoreLock`). `log` receives progress sentences meant for stderr.
   public func execute(log: (String) -> Void = { _ in }) throws -> Outcome {
+    let lock = try StoreLock(store: storeURL)  // one writer per store, held until the run ends
+    defer { withExtendedLifetime(lock) {} }
     if settings.fresh { try ResultStore.remove(at: storeURL, study: study.name) }
     let store = try ResultStore(url: storeURL, fingerprint: StudyFingerprint(study: study, seed: seed))
     let bound = try store.bind(conditions)
@@ -69,12 +74,10 @@ public struct StudyRun: Sendable {
       log("recomputed \(verification.replicates) stored replicates: the code still reproduces them (\(verification.rule))")
     }
     let done = try bound.completed(reps: settings.reps)
-    let items = Engine.schedule(study, conditions: conditions, reps: settings.reps) { item in
-      !done.contains(item) && (settings.shard?.contains(item) ?? true)
-    }
-    if !done.isEmpty { log("resuming \(storeURL.path): \(done.count) replicates stored, \(items.count) to run") }
-    if !items.isEmpty { try store.recordWriter() }
-    let timing = try Engine.execute(study, conditions: conditions, items: items, options: options, sink: bound)
+    let work = WorkList(study, conditions: conditions, reps: settings.reps, shard: settings.shard, done: done)
+    if !done.isEmpty { log("resuming \(storeURL.path): \(done.count) replicates stored, \(work.count) to run") }
+    if work.count > 0 { try store.recordWriter() }
+    let timing = try Engine.execute(study, conditions: conditions, work: work, options: options, sink: bound)
     guard settings.shard == nil else {
       return Outcome(
         storeURL: storeURL, newReplicates: timing.replicates, alreadyStored: done.count, wallSeconds: timing.wallSeconds,

@@ -44,7 +44,7 @@ extension StudyRun {
     let exact = bound.store.machine == BuildEnvironment.descriptor
     let sink = MemorySink(conditions: conditions.count)
     _ = try Engine.execute(
-      study, conditions: conditions, items: items,
+      study, conditions: conditions, work: WorkList(items: items),
       options: RunOptions(reps: settings.reps, seed: seed, threads: settings.threads), sink: sink)
     let recomputed = sink.sorted.rows
     var changed: [String] = []
@@ -62,14 +62,9 @@ extension StudyRun {
         if let a = old[k], let b = new[k], a.sameNumbers(as: b, tolerance: tolerance) { continue }
         if !changed.contains(method) { changed.append(method) }
         if example == nil {
-          func text(_ r: ResultRow?) -> String {
-            guard let r else { return "nothing" }
-            guard r.status == .ok else { return r.status.label }
-            return r.value.map { String(format: "%.10g", $0) } ?? "no value"
-          }
           example =
             "replicate \(item.replicate) of \(conditions[item.condition].canonical): \(method)'s \(estimand.name) "
-            + "was \(text(old[k])), now \(text(new[k]))"
+            + Self.difference(old[k], new[k])
         }
       }
     }
@@ -81,5 +76,20 @@ extension StudyRun {
         rule: verification.rule)
     }
     return verification
+  }
+
+  /// "SE was 0.1, now 0.11": the first field in which two rows of one cell differ.
+  static func difference(_ old: ResultRow?, _ new: ResultRow?) -> String {
+    guard let old, let new else { return old == nil ? "was not stored, now is" : "was stored, now is not reported" }
+    if old.status != new.status { return "was \(old.status.label), now \(new.status.label)" }
+    func text(_ x: Double?) -> String { x.map { String(format: "%.12g", $0) } ?? "none" }
+    let fields: [(String, Double?, Double?)] = [
+      ("value", old.value, new.value), ("SE", old.se, new.se), ("lower limit", old.lower, new.lower),
+      ("upper limit", old.upper, new.upper), ("p-value", old.pValue, new.pValue), ("truth", old.truth, new.truth),
+    ]
+    for (name, a, b) in fields where a?.bitPattern != b?.bitPattern {
+      return "\(name) was \(text(a)), now \(text(b))"
+    }
+    return "differs"
   }
 }

@@ -41,7 +41,7 @@ private func runThroughEngine(_ s: Study) -> (error: (any Error)?, stored: Int) 
   let sink = MemorySink(conditions: 1)
   do {
     _ = try Engine.execute(
-      s, conditions: s.defaultConditions, items: Engine.schedule(s, conditions: s.defaultConditions, reps: 20),
+      s, conditions: s.defaultConditions, work: WorkList(s, conditions: s.defaultConditions, reps: 20),
       options: RunOptions(reps: 20, seed: 1, threads: 2), sink: sink)
     return (nil, sink.sorted.rows[0].count)
   } catch {

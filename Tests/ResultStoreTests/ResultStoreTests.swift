@@ -71,10 +71,10 @@ private func memoryCSV(_ study: Study, reps: Int, seed: UInt64 = 9) throws -> St
       let store = try ResultStore(url: url, fingerprint: StudyFingerprint(study: study, seed: 9))
         .bind(study.defaultConditions, batchSize: 16)
       let done = try store.completed(reps: 150)
-      let items = Engine.schedule(study, conditions: study.defaultConditions, reps: 150) { !done.contains($0) }
+      let work = WorkList(study, conditions: study.defaultConditions, reps: 150, done: done)
       #expect(throws: CrashingSink.Crash.self) {
         try Engine.execute(
-          study, conditions: study.defaultConditions, items: items, options: RunOptions(reps: 150, seed: 9, threads: 2),
+          study, conditions: study.defaultConditions, work: work, options: RunOptions(reps: 150, seed: 9, threads: 2),
           sink: CrashingSink(store, after: limit))
       }
     }
@@ -263,5 +263,50 @@ private func edited(_ method: String, relative shift: Double) -> Study {
     let outcome = try StudyRun(edited("mean", relative: 1e-12), settings).execute()
     #expect(outcome.verification?.exact == false && outcome.newReplicates == 20)
     #expect(try storeRows(toyStudy(), url).store.machine == ResultStore.mixedMachines)
+  }
+}
+
+@Suite struct StoreSafetyTests {
+  /// One writer per store: while a lock is held, a run of the same store is refused naming the
+  /// holder's process; a reader still reads; once the holder is gone the run goes ahead.
+  @Test func aSecondWriterIsRefusedWithTheHoldersPID() throws {
+    let url = scratchStore()
+    defer { try? FileManager.default.removeItem(at: url.deletingLastPathComponent()) }
+    _ = try runIntoStore(toyStudy(), url, reps: 10)
+    var holder: StoreLock? = try StoreLock(store: url)
+    let settings = RunSettings(reps: 20, seed: 9, threads: 2, results: url.deletingLastPathComponent(), store: url)
+    #expect(throws: StoreError.locked(path: url.path, pid: getpid())) { try StudyRun(toyStudy(), settings).execute() }
+    var fresh = settings
+    fresh.fresh = true
+    #expect(throws: StoreError.locked(path: url.path, pid: getpid())) { try StudyRun(toyStudy(), fresh).execute() }
+    #expect(try storeRows(toyStudy(), url).store.itemCount() == 40)
+    withExtendedLifetime(holder) {}
+    holder = nil
+    #expect(try StudyRun(toyStudy(), settings).execute().newReplicates == 40)
+  }
+
+  /// A store with damaged pages is diagnosed when it is opened — before any replicate is
+  /// computed — with a sentence that says so, and the file is left as it was.
+  @Test func aCorruptStoreIsDiagnosedBeforeAnythingRuns() throws {
+    let url = scratchStore()
+    defer { try? FileManager.default.removeItem(at: url.deletingLastPathComponent()) }
+    _ = try runIntoStore(toyStudy(), url, reps: 400)
+    let handle = try FileHandle(forUpdating: url)
+    try handle.seek(toOffset: 4096 * 3)
+    handle.write(Data(repeating: 0xA5, count: 4096 * 2))
+    try handle.close()
+    let damaged = try Data(contentsOf: url)
+    do {
+      _ = try StudyRun(toyStudy(), RunSettings(reps: 500, seed: 9, threads: 2, results: url.deletingLastPathComponent(), store: url))
+        .execute()
+      Issue.record("a damaged store must be refused")
+    } catch let error as StoreError {
+      guard case .corrupt = error else {
+        Issue.record("expected a diagnosis of damage, got: \(error)")
+        return
+      }
+      #expect("\(error)".contains("is damaged") && !"\(error)".contains("--fresh"))
+    }
+    #expect(try Data(contentsOf: url) == damaged)
   }
 }

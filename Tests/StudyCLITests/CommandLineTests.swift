@@ -46,7 +46,8 @@ private func scratch() throws -> URL {
 
   /// Bad input: one clear sentence on stderr, a non-zero exit, no stack trace.
   @Test(arguments: [
-    (["no-such-study"], "unknown study 'no-such-study'"),
+    (["no-such-study"], "'no-such-study' is neither a subcommand (run, list, show, check, baseline, merge, new, bench) nor a study (rank-recovery,"),
+    (["run", "no-such-study"], "unknown study 'no-such-study'; the studies are: rank-recovery"),
     (["rank-recovery", "--reps", "0"], "--reps must be at least 1"),
     (["rank-recovery", "--threads", "0"], "--threads must be at least 1"),
     (["rank-recovery", "--set", "N"], "bad --set 'N'"),
@@ -60,7 +61,6 @@ private func scratch() throws -> URL {
     (["rank-recovery", "--condition", "N=50,T=50,r=1,sd=1"], "--condition and --rep go together"),
     (["rank-recovery", "--condition", "N=50", "--rep", "3"], "--condition must give factor T"),
     (["check", "rank-recovery", "--results", "/nonexistent-simstudy"], "no baseline at"),
-    (["merge", "rank-recovery", "/nonexistent-simstudy/a.sqlite"], "not a readable SimStudy store"),
     (["ife-bias", "--reference", "nope", "--results", "/nonexistent-simstudy"], "the reference method 'nope' is not one of ife-bias's methods"),
     (["show", "ife-bias", "--reference", "IFE", "--results", "/nonexistent-simstudy"], "--paired and --reference recompute the tables from the store"),
     (["rank-recovery", "--set", "N=50", "--set", "N=100"], "--set names factor N twice"),
@@ -70,6 +70,12 @@ private func scratch() throws -> URL {
     (["check", "rank-recovery", "--z", "-1"], "--z must be a positive number"),
     (["merge", "rank-recovery", "a.sqlite", "a.sqlite"], "a shard store is named twice"),
     (["new", "run"], "'run' is a subcommand of this command"),
+    (["frobnicate", "rank-recovery"], "'frobnicate' is neither a subcommand (run, list"),
+    (["rank-recovery", "--seed", "-1"], "--seed must be a whole number from 0 to 18446744073709551615 (got -1)"),
+    (["rank-recovery", "--shard", "-1/3"], "--shard must be i/n with whole numbers 1 ≤ i ≤ n"),
+    (["rank-recovery", "--reps", "3000000000"], "--reps must be at most 2147483647"),
+    (["rank-recovery", "--set", "N=100000", "--set", "T=100000"], "one replicate needs about 745.1 GiB"),
+    (["merge", "rank-recovery", "/nonexistent-simstudy/b.sqlite"], "/nonexistent-simstudy/b.sqlite is not a readable SimStudy store"),
     (["new", "Bad_name"], "'Bad_name' cannot name a study"),
     (["new", "rank-recovery"], "a study named 'rank-recovery' exists already"),
     (["new", "my-study", "--to", "/nonexistent-simstudy"], "/nonexistent-simstudy is not a folder"),
