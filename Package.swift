@@ -1,6 +1,15 @@
 // swift-tools-version: 6.1
 import PackageDescription
 
+// `swift run study …` builds in debug, and unoptimised Swift runs the numerical code several times
+// slower than a release build. So the modules that do the numbers are compiled optimised in debug
+// builds of this package too. SwiftPM refuses unsafe flags in a package depended on by version,
+// so they are left out when this manifest is read as a dependency (a checkout under .build/).
+let checkedOutAsDependency = ["/.build/checkouts/", "/SourcePackages/checkouts/"].contains {
+  Context.packageDirectory.contains($0)
+}
+let optimisedInDebug: [SwiftSetting] = checkedOutAsDependency ? [] : [.unsafeFlags(["-O"], .when(configuration: .debug))]
+
 let package = Package(
   name: "SimStudy",
   platforms: [.macOS(.v15)],
@@ -15,18 +24,20 @@ let package = Package(
   ],
   targets: [
     // MARK: Public modules
-    .target(name: "LinearAlgebra", dependencies: ["COpenBLAS", "CLAPACKE"]),
-    .target(name: "RandomStreams", dependencies: ["CGSL", "LinearAlgebra"]),
-    .target(name: "NumericalMethods", dependencies: ["CGSL", "LinearAlgebra"]),
-    .target(name: "DataGeneration", dependencies: ["LinearAlgebra", "RandomStreams"]),
-    .target(name: "Estimators", dependencies: ["LinearAlgebra", "NumericalMethods", "RandomStreams"]),
+    .target(name: "LinearAlgebra", dependencies: ["COpenBLAS", "CLAPACKE"], swiftSettings: optimisedInDebug),
+    .target(name: "RandomStreams", dependencies: ["CGSL", "LinearAlgebra"], swiftSettings: optimisedInDebug),
+    .target(name: "NumericalMethods", dependencies: ["CGSL", "LinearAlgebra"], swiftSettings: optimisedInDebug),
+    .target(name: "DataGeneration", dependencies: ["LinearAlgebra", "RandomStreams"], swiftSettings: optimisedInDebug),
+    .target(
+      name: "Estimators", dependencies: ["LinearAlgebra", "NumericalMethods", "RandomStreams"], swiftSettings: optimisedInDebug),
     .target(
       name: "ReplicateEngine",
-      dependencies: ["LinearAlgebra", "RandomStreams", "NumericalMethods", "DataGeneration", "Estimators"]),
+      dependencies: ["LinearAlgebra", "RandomStreams", "NumericalMethods", "DataGeneration", "Estimators"],
+      swiftSettings: optimisedInDebug),
     .target(
       name: "Studies",
       dependencies: ["ReplicateEngine", "DataGeneration", "Estimators", "LinearAlgebra", "RandomStreams"],
-      path: "Studies"),
+      path: "Studies", swiftSettings: optimisedInDebug),
     .target(
       name: "ResultStore",
       dependencies: ["ReplicateEngine", .product(name: "GRDB", package: "GRDB.swift")]),
