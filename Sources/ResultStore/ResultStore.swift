@@ -36,7 +36,7 @@ public final class ResultStore: Sendable {
       do {
         try fm.createDirectory(at: url.deletingLastPathComponent(), withIntermediateDirectories: true)
       } catch {
-        throw StoreError.cannotCreateFolder(path: url.deletingLastPathComponent().path)
+        throw StoreError.folderFailure(url.deletingLastPathComponent())
       }
     }
     do {

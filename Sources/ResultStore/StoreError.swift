@@ -76,4 +76,12 @@ public enum StoreError: Error, Equatable, CustomStringConvertible {
     default: .cannotWrite(path: path, reason: String(cString: strerror(code)))
     }
   }
+
+  /// The diagnosis of a folder that could not be created: read-only when its nearest existing
+  /// ancestor cannot be written (a read-only mount, an immutable folder, another owner's).
+  static func folderFailure(_ folder: URL) -> StoreError {
+    var ancestor = folder
+    while !FileManager.default.fileExists(atPath: ancestor.path) && ancestor.path != "/" { ancestor.deleteLastPathComponent() }
+    return FileManager.default.isWritableFile(atPath: ancestor.path) ? .cannotCreateFolder(path: folder.path) : .readOnly(path: folder.path)
+  }
 }

@@ -14,7 +14,7 @@ public final class StoreLock: Sendable {
     do {
       try FileManager.default.createDirectory(at: url.deletingLastPathComponent(), withIntermediateDirectories: true)
     } catch {
-      throw StoreError.cannotCreateFolder(path: url.deletingLastPathComponent().path)
+      throw StoreError.folderFailure(url.deletingLastPathComponent())
     }
     let fd = open(url.path, O_RDWR | O_CREAT | O_CLOEXEC, 0o644)
     guard fd >= 0 else { throw StoreError.diagnose(errno: errno, path: store.path) }
