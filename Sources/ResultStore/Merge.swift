@@ -11,7 +11,7 @@ extension ResultStore {
     for s in sources {
       let fp = try Self.readFingerprint(s)
       let diff = fingerprint.differences(from: fp)
-      if !diff.isEmpty { throw StoreError.definitionMismatch(path: s.path, storedStudy: fp.study, differences: diff) }
+      if !diff.isEmpty { throw StoreError.mergeMismatch(path: s.path, differences: diff) }
     }
     var added = 0
     var otherMachines = false

@@ -21,6 +21,8 @@ public enum StoreError: Error, Equatable, CustomStringConvertible {
   case refusedRemoval(path: String, reason: String)
   /// The folder for a new store cannot be created.
   case cannotCreateFolder(path: String)
+  /// A store to merge holds another definition of the study (or another study).
+  case mergeMismatch(path: String, differences: [String])
   /// A store to merge holds a replicate that disagrees with the same replicate already merged.
   case mergeConflict(path: String, condition: String, replicate: Int)
   /// SQLite refused to open, write or merge (permissions, a full disk, a lock).
@@ -46,6 +48,8 @@ public enum StoreError: Error, Equatable, CustomStringConvertible {
         + "rerun with --fresh to recompute every replicate with the current code, or --store PATH to keep the old results apart"
     case .refusedRemoval(let path, let reason):
       "--fresh removes only a store of this study, and \(path) \(reason); nothing was removed"
+    case .mergeMismatch(let path, let differences):
+      "cannot merge \(path): it holds a different study definition (\(differences.joined(separator: "; "))); nothing was written"
     case .mergeConflict(let path, let condition, let replicate):
       "cannot merge \(path): its replicate \(replicate) of \(condition) disagrees with rows already merged (computed by other code?); nothing was written"
     case .cannotCreateFolder(let path):

@@ -22,10 +22,11 @@ public struct StudyFingerprint: Codable, Equatable, Sendable {
     version = SimStudyVersion.current
   }
 
-  /// Human-readable differences ("seed 1 ≠ 2", …), empty when equal.
+  /// Human-readable differences ("seed 1 ≠ 2", …), empty when equal; only the study's name when
+  /// that differs (nothing else is comparable then).
   public func differences(from other: StudyFingerprint) -> [String] {
+    if study != other.study { return ["it is a store of study \(other.study), not \(study)"] }
     var d: [String] = []
-    if study != other.study { d.append("study '\(other.study)' ≠ '\(study)'") }
     if factors != other.factors { d.append("factors [\(other.factors.joined(separator: ", "))] ≠ [\(factors.joined(separator: ", "))]") }
     if seed != other.seed { d.append("seed \(other.seed) ≠ \(seed)") }
     if methods != other.methods { d.append("methods [\(other.methods.joined(separator: "; "))] ≠ [\(methods.joined(separator: "; "))]") }

@@ -53,14 +53,11 @@ struct RunArguments: ParsableArguments {
   /// The parsed `--seed`.
   var seedValue: UInt64? { seed.flatMap { UInt64($0) } }
 
+  /// Replicates and threads are checked by `StudyRun`, for library callers too.
   func validate() throws {
     if let seed, UInt64(seed) == nil {
       throw ValidationError("--seed must be a whole number from 0 to \(UInt64.max) (got \(seed)).")
     }
-    guard reps >= 1 else { throw ValidationError("--reps must be at least 1 (got \(reps)).") }
-    guard reps <= Int(Int32.max) else { throw ValidationError("--reps must be at most \(Int32.max) (got \(reps)).") }
-    guard threads >= 1 else { throw ValidationError("--threads must be at least 1 (got \(threads)).") }
-    guard threads <= 1024 else { throw ValidationError("--threads must be at most 1024 (got \(threads)).") }
   }
 
   func settings() -> RunSettings {

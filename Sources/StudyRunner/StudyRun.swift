@@ -24,6 +24,7 @@ public struct StudyRun: Sendable {
       throw StudyError.invalidArgument("--reps must be at most \(Int32.max) (got \(settings.reps))")
     }
     guard settings.threads >= 1 else { throw StudyError.invalidArgument("--threads must be at least 1 (got \(settings.threads))") }
+    guard settings.threads <= 1024 else { throw StudyError.invalidArgument("--threads must be at most 1024 (got \(settings.threads))") }
     let conditions = try study.grid(settings: settings.settings)
     for c in conditions { try Engine.validate(study, c, threads: settings.threads) }
     self.study = study
@@ -43,8 +44,8 @@ public struct StudyRun: Sendable {
     RunOptions(reps: settings.reps, seed: seed, threads: settings.threads, progress: settings.progress)
   }
 
-  private func summarizer(reps: Int? = nil) throws -> Summarizer {
-    try Summarizer(study: study, conditions: conditions, reps: reps ?? settings.reps, paired: settings.paired, reference: settings.reference)
+  private func summarizer() throws -> Summarizer {
+    try Summarizer(study: study, conditions: conditions, reps: settings.reps, paired: settings.paired, reference: settings.reference)
   }
 
   /// What `execute()` did.
