@@ -69,7 +69,7 @@ let package = Package(
     .testTarget(name: "ReplicateEngineTests", dependencies: ["ReplicateEngine", "Estimators", "RandomStreams", "TestSupport"]),
     .testTarget(name: "ResultStoreTests", dependencies: ["ResultStore", "StudyRunner", "ReplicateEngine", "Estimators", "TestSupport"]),
     .testTarget(name: "StudiesTests", dependencies: ["Studies", "StudyCommandLine", "ReplicateEngine", "Estimators", "TestSupport"]),
-    .testTarget(name: "StudyCLITests", dependencies: ["SimStudy", "TestSupport"]),
+    .testTarget(name: "StudyCLITests", dependencies: ["SimStudy", "StudyCommandLine", "TestSupport"]),
     .testTarget(name: "EstimatorsTests", dependencies: ["Estimators", "LinearAlgebra", "RandomStreams", "TestSupport"]),
     .testTarget(
       name: "CrossedEffectsTests",

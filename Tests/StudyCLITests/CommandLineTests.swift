@@ -1,4 +1,5 @@
 import Foundation
+@testable import StudyCommandLine
 import SimStudy
 import Testing
 import TestSupport
@@ -258,5 +259,25 @@ private func scratch() throws -> URL {
     #expect(mean.count == 4 && median.count == 4)
     // The mean's interval is exact: coverage 0.95 within 4 binomial MCSEs at 200 replicates.
     for c in mean { #expect(abs(c.estimate - 0.95) < 4 * (0.95 * 0.05 / 200).squareRoot()) }
+  }
+}
+
+/// `StudyCommandLine.main` checks every study it is given before parsing anything: a definition
+/// mistake, a study named like a subcommand and two studies of one name each stop it with one
+/// sentence (main then exits 1).
+@Suite struct RegistrationTests {
+  @Test func studiesAreCheckedBeforeTheCommandRuns() throws {
+    let misspelled = Study(
+      name: "typo", aim: "", seed: 1, factors: [Factor("n", integers: [3])], estimands: [EstimandSpec("mu", .continuous)],
+      columns: [TableColumn("mu", "rmsee")],
+      generate: { _, rng in Draw(rng.normals(3), truth: ["mu": 0]) },
+      methods: [StudyMethod("first") { x, _ in MethodOutput([Estimate(estimand: "mu", value: x[0])]) }])
+    #expect(
+      throws: DefinitionError(
+        study: "typo",
+        problem: "the table column 'mu rmsee' names the measure 'rmsee', which continuous estimand mu does not have (did you mean 'rmse'?)")
+    ) { try StudyCommandLine.register(studies: [templateStudy, misspelled], benchmarks: []) }
+    #expect(throws: DefinitionError.self) { try StudyCommandLine.register(studies: [templateStudy, templateStudy], benchmarks: []) }
+    try StudyCommandLine.register(studies: Catalogue.studies + [templateStudy], benchmarks: [])
   }
 }
