@@ -41,7 +41,7 @@ let package = Package(
     .target(
       name: "ResultStore",
       dependencies: ["ReplicateEngine", .product(name: "GRDB", package: "GRDB.swift")]),
-    .target(name: "StudyRunner", dependencies: ["ReplicateEngine", "ResultStore"]),
+    .target(name: "StudyRunner", dependencies: ["ReplicateEngine", "ResultStore", "Estimators"]),
     .target(
       name: "StudyCommandLine",
       dependencies: ["ReplicateEngine", "StudyRunner", .product(name: "ArgumentParser", package: "swift-argument-parser")]),

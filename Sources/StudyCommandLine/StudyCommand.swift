@@ -6,8 +6,7 @@ import StudyRunner
 /// The root command: `NAME` is short for `run NAME`.
 struct StudyCommand: ParsableCommand {
   static var subcommands: [any ParsableCommand.Type] {
-    let all: [any ParsableCommand.Type] = [Run.self, List.self, Show.self, Check.self, Baseline.self, Merge.self, New.self]
-    return all + (StudyCommandLine.benchmarks.isEmpty ? [] : [Bench.self])
+    [Run.self, List.self, Show.self, Check.self, Baseline.self, Merge.self, New.self, Bench.self]
   }
 
   static var configuration: CommandConfiguration {

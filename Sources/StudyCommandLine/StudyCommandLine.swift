@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import ReplicateEngine
+import StudyRunner
 import Synchronization
 
 /// The `study` command as a library: a package that depends on SimStudy gets the whole interface —
@@ -55,7 +56,8 @@ public enum StudyCommandLine {
   }
 
   static var studies: [Study] { registry.withLock { $0.studies } }
-  static var benchmarks: [BenchmarkFamily] { registry.withLock { $0.benchmarks } }
+  /// The framework's own overhead benchmark, then the families the command was given.
+  static var benchmarks: [BenchmarkFamily] { [OverheadBenchmark.family] + registry.withLock { $0.benchmarks } }
 
   /// The study called `name`, or an error listing the known ones.
   static func study(named name: String) throws(StudyError) -> Study {
