@@ -1,4 +1,5 @@
 internal import CLAPACKE
+internal import COpenBLAS
 
 private let layout = Int32(LAPACK_COL_MAJOR)
 @inline(__always) private func flag(_ c: Unicode.Scalar) -> CChar { CChar(UInt8(ascii: c)) }
@@ -10,10 +11,14 @@ private let layout = Int32(LAPACK_COL_MAJOR)
 /// about 2n²k flops). E.g. rank selection needs eigenvalues only and the fit at the selected rank
 /// r needs r eigenvectors.
 ///
-/// Measured at n = 100 (release, one thread): `dsytrd` ≈ 0.15 ms, all eigenvalues by `dsterf`
-/// ≈ 0.12 ms, three eigenvectors ≈ 0.09 ms; whereas `symmetricEigen(top: 13)` (`dsyevr`, which
-/// falls back to bisection and inverse iteration for a partial index range) ≈ 0.6 ms, and even
-/// 13 eigenvalues alone by bisection (`dstebz`) or `dstemr` cost more than all of them by `dsterf`.
+/// When the eigenvalues are already known (`eigenvalues()`), `eigenvectors(forTopValues:)` gets
+/// the vectors by inverse iteration (`dstein`) instead, skipping `dstemr`'s bisection.
+///
+/// Measured at n = 100 (release, one thread): `dsyrk` + `dsytrd` ≈ 0.16 ms, all eigenvalues by
+/// `dsterf` ≈ 0.11 ms, three eigenvectors by `dstemr` ≈ 0.05 ms (mostly its bisection), by
+/// `dstein` a fraction of that; whereas `symmetricEigen(top: 13)` (`dsyevr`, which falls back to
+/// bisection and inverse iteration for a partial index range) ≈ 0.5 ms, and even 13 eigenvalues
+/// alone by `dstemr` (0.39 ms) cost more than all of them by `dsterf`.
 public struct SymmetricTridiagonalForm: Sendable {
   /// n.
   public let order: Int
@@ -28,7 +33,40 @@ public struct SymmetricTridiagonalForm: Sendable {
   public init(_ a: Matrix) throws(LinearAlgebraError) {
     precondition(a.rows == a.cols, "a tridiagonal reduction needs a square matrix")
     let n = a.rows
+    // The NaN scan of the lower triangle that `LAPACKE_dsytrd` made (the `_work` call below skips it).
+    for j in 0..<n { for i in j..<n where a.elements[i + j * n].isNaN { throw .nonFinite(routine: "dsytrd") } }
     var r = a.elements
+    try self.init(reducing: &r, order: n)
+  }
+
+  /// Reduces the Gram matrix `scale`·EEᵀ (`outer`, rows×rows) or `scale`·EᵀE (cols×cols) of `e`
+  /// without forming it as a `Matrix`: `dsyrk` writes its lower triangle straight into the buffer
+  /// that `dsytrd` then reduces in place (no symmetrising pass, no copy). Bit-identical to
+  /// `SymmetricTridiagonalForm(e.gram(outer:alpha:))`. Cost about n²k flops (n the order, k the
+  /// other dimension) plus (4/3)n³.
+  public init(gramOf e: Matrix, outer: Bool, scale: Double) throws(LinearAlgebraError) {
+    let n = outer ? e.rows : e.cols
+    let k = outer ? e.cols : e.rows
+    var r = [Double](repeating: 0, count: n * n)
+    if n > 0 && k > 0 {
+      e.elements.withUnsafeBufferPointer { ap in
+        r.withUnsafeMutableBufferPointer { cp in
+          cblas_dsyrk(
+            CblasColMajor, CblasLower, outer ? CblasNoTrans : CblasTrans, Int32(n), Int32(k), scale,
+            ap.baseAddress, Int32(Swift.max(1, e.rows)), 0.0, cp.baseAddress, Int32(n))
+        }
+      }
+    }
+    // A NaN or infinity in E (or an overflow) shows on the Gram's diagonal, a sum of squares: the
+    // finiteness check costs n reads instead of LAPACKE's scan of the triangle.
+    for i in 0..<n where !r[i + i * n].isFinite { throw .nonFinite(routine: "dsyrk") }
+    try self.init(reducing: &r, order: n)
+  }
+
+  /// `dsytrd` in place on the lower triangle of `r` (n×n), through the `_work` entry point with the
+  /// optimal workspace from a query (what `LAPACKE_dsytrd` does, without its NaN scan: each caller
+  /// checks its input first).
+  private init(reducing r: inout [Double], order n: Int) throws(LinearAlgebraError) {
     var d = [Double](repeating: 0, count: n)
     var e = [Double](repeating: 0, count: Swift.max(n, 1))
     var t = [Double](repeating: 0, count: Swift.max(n - 1, 1))
@@ -36,8 +74,19 @@ public struct SymmetricTridiagonalForm: Sendable {
       let info = r.withUnsafeMutableBufferPointer { rp in
         d.withUnsafeMutableBufferPointer { dp in
           e.withUnsafeMutableBufferPointer { ep in
-            t.withUnsafeMutableBufferPointer { tp in
-              LAPACKE_dsytrd(layout, flag("L"), Int32(n), rp.baseAddress, Int32(n), dp.baseAddress, ep.baseAddress, tp.baseAddress)
+            t.withUnsafeMutableBufferPointer { tp -> Int32 in
+              var query = 0.0
+              let q = LAPACKE_dsytrd_work(
+                layout, flag("L"), Int32(n), rp.baseAddress, Int32(n), dp.baseAddress, ep.baseAddress, tp.baseAddress,
+                &query, -1)
+              if q != 0 { return q }
+              let lwork = Swift.max(1, Int(query))
+              var work = [Double](repeating: 0, count: lwork)
+              return work.withUnsafeMutableBufferPointer { wp in
+                LAPACKE_dsytrd_work(
+                  layout, flag("L"), Int32(n), rp.baseAddress, Int32(n), dp.baseAddress, ep.baseAddress,
+                  tp.baseAddress, wp.baseAddress, Int32(lwork))
+              }
             }
           }
         }
@@ -58,7 +107,7 @@ public struct SymmetricTridiagonalForm: Sendable {
     var d = diagonal
     var e = offDiagonal
     let info = d.withUnsafeMutableBufferPointer { dp in
-      e.withUnsafeMutableBufferPointer { ep in LAPACKE_dsterf(Int32(order), dp.baseAddress, ep.baseAddress) }
+      e.withUnsafeMutableBufferPointer { ep in LAPACKE_dsterf_work(Int32(order), dp.baseAddress, ep.baseAddress) }
     }
     if info < 0 { throw .nonFinite(routine: "dsterf") }
     if info > 0 { throw .noConvergence(routine: "dsterf", info: Int(info)) }
@@ -115,5 +164,69 @@ public struct SymmetricTridiagonalForm: Sendable {
       for i in 0..<n { v.elements[i + j * n] = z[source + i] }
     }
     return SymmetricEigen(values: values, vectors: v)
+  }
+
+  /// The eigenvectors (n×k, orthonormal) of the top k eigenvalues of A when those are already
+  /// known, e.g. from `eigenvalues()`: inverse iteration on T (`dstein`, O(nk) per sweep, with
+  /// reorthogonalisation inside clusters) and the back-transformation by Q (`dormtr`, about 2n²k
+  /// flops). `values` are the top k eigenvalues, descending; the columns are in the same order.
+  /// Much cheaper than `topEigenpairs`, whose `dstemr` must first locate the k eigenvalues by
+  /// bisection. Agrees with `topEigenpairs` up to rounding and the signs of the columns.
+  public func eigenvectors(forTopValues values: [Double]) throws(LinearAlgebraError) -> Matrix {
+    let n = order
+    let k = values.count
+    precondition(k <= n, "cannot ask for more eigenvectors than the order of the matrix")
+    if k == 0 { return Matrix(rows: n, cols: 0) }
+    let ascending = Array(values.reversed())
+    var z = [Double](repeating: 0, count: n * k)
+    var block = [Int32](repeating: 1, count: k)
+    var split: [Int32] = [Int32(n)]
+    var failed = [Int32](repeating: 0, count: k)
+    var work = [Double](repeating: 0, count: 5 * n)
+    var iwork = [Int32](repeating: 0, count: n)
+    let info = diagonal.withUnsafeBufferPointer { dp in
+      offDiagonal.withUnsafeBufferPointer { ep in
+        ascending.withUnsafeBufferPointer { wp in
+          z.withUnsafeMutableBufferPointer { zp in
+            block.withUnsafeMutableBufferPointer { bp in
+              split.withUnsafeMutableBufferPointer { sp in
+                failed.withUnsafeMutableBufferPointer { fp in
+                  work.withUnsafeMutableBufferPointer { wk in
+                    iwork.withUnsafeMutableBufferPointer { iw in
+                      LAPACKE_dstein_work(
+                        layout, Int32(n), dp.baseAddress, ep.baseAddress, Int32(k), wp.baseAddress, bp.baseAddress,
+                        sp.baseAddress, zp.baseAddress, Int32(n), wk.baseAddress, iw.baseAddress, fp.baseAddress)
+                    }
+                  }
+                }
+              }
+            }
+          }
+        }
+      }
+    }
+    if info < 0 { throw .nonFinite(routine: "dstein") }
+    if info > 0 { throw .noConvergence(routine: "dstein", info: Int(info)) }
+    if n > 1 {
+      let back = reflectors.withUnsafeBufferPointer { rp in
+        tau.withUnsafeBufferPointer { tp in
+          z.withUnsafeMutableBufferPointer { zp in
+            LAPACKE_dormtr(
+              layout, flag("L"), flag("L"), flag("N"), Int32(n), Int32(k), rp.baseAddress, Int32(n), tp.baseAddress,
+              zp.baseAddress, Int32(n))
+          }
+        }
+      }
+      if back != 0 { throw .lapack(routine: "dormtr", info: Int(back)) }
+    }
+    // Descending order: column j of the result is dstein's column k − 1 − j.
+    let v = [Double](unsafeUninitializedCapacity: n * k) { out, initialized in
+      for j in 0..<k {
+        let source = (k - 1 - j) * n
+        for i in 0..<n { out[i + j * n] = z[source + i] }
+      }
+      initialized = n * k
+    }
+    return Matrix(rows: n, cols: k, elements: v)
   }
 }
