@@ -43,45 +43,70 @@ struct DemeanedPanel {
   var unitEffects: [Double]
   var periodEffects: [Double]
 
-  /// Demeans `y` (T×N) as `AdditiveEffects` documents. One pass per effect, O(NT). The grand
-  /// mean is NaN or infinite exactly when some element is, so it doubles as the finiteness check.
+  /// Demeans `y` (T×N) as `AdditiveEffects` documents, in three sweeps and no temporary panel:
+  /// the grand sum (reading Y); per unit column, E = Y − μ written with its sum, then E − α_i
+  /// with the period sums accumulated (the column stays in L1); and finally E − ξ. The arithmetic
+  /// and its order are those of one pass per effect, so the result is bit-identical to it. The
+  /// grand mean is NaN or infinite exactly when some element is, so it doubles as the finiteness
+  /// check.
   init(_ y: Matrix, force: AdditiveEffects) {
     let t = y.rows
     let n = y.cols
-    var e = y.elements
+    let count = n * t
     var alpha = [Double](repeating: 0, count: n)
     var xi = [Double](repeating: 0, count: t)
     var grand = 0.0
-    e.withUnsafeMutableBufferPointer { p in
+    let unitStep = force.removesUnitEffects
+    let periodStep = force.removesPeriodEffects
+    let e = y.elements.withUnsafeBufferPointer { yp in
       var s = 0.0
-      for k in 0..<(n * t) { s += p[k] }
-      grand = s / Double(n * t)
-      for k in 0..<(n * t) { p[k] -= grand }
-      if force.removesUnitEffects {
+      for k in 0..<count { s += yp[k] }
+      let g = s / Double(count)
+      grand = g
+      return [Double](unsafeUninitializedCapacity: count) { p, initialized in
         alpha.withUnsafeMutableBufferPointer { a in
-          for i in 0..<n {
-            let base = i * t
-            var si = 0.0
-            for s in 0..<t { si += p[base + s] }
-            let ai = si / Double(t)
-            a[i] = ai
-            for s in 0..<t { p[base + s] -= ai }
+          xi.withUnsafeMutableBufferPointer { x in
+            for i in 0..<n {
+              let base = i * t
+              if unitStep {
+                var si = 0.0
+                for s in 0..<t {
+                  let v = yp[base + s] - g
+                  p[base + s] = v
+                  si += v
+                }
+                let ai = si / Double(t)
+                a[i] = ai
+                if periodStep {
+                  for s in 0..<t {
+                    let v = p[base + s] - ai
+                    p[base + s] = v
+                    x[s] += v
+                  }
+                } else {
+                  for s in 0..<t { p[base + s] -= ai }
+                }
+              } else if periodStep {
+                for s in 0..<t {
+                  let v = yp[base + s] - g
+                  p[base + s] = v
+                  x[s] += v
+                }
+              } else {
+                for s in 0..<t { p[base + s] = yp[base + s] - g }
+              }
+            }
+            if periodStep {
+              let scale = 1 / Double(n)
+              for s in 0..<t { x[s] *= scale }
+              for i in 0..<n {
+                let base = i * t
+                for s in 0..<t { p[base + s] -= x[s] }
+              }
+            }
           }
         }
-      }
-      if force.removesPeriodEffects {
-        xi.withUnsafeMutableBufferPointer { x in
-          for i in 0..<n {
-            let base = i * t
-            for s in 0..<t { x[s] += p[base + s] }
-          }
-          let scale = 1 / Double(n)
-          for s in 0..<t { x[s] *= scale }
-          for i in 0..<n {
-            let base = i * t
-            for s in 0..<t { p[base + s] -= x[s] }
-          }
-        }
+        initialized = count
       }
     }
     residual = Matrix(rows: t, cols: n, elements: e)

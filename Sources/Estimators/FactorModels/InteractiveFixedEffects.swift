@@ -47,15 +47,19 @@ public struct InteractiveFixedEffects: Sendable {
   }
 
   /// The exact rank-r fit reusing a spectrum's demeaning and tridiagonal reduction (the force is
-  /// the spectrum's): only the r eigenvectors are computed here (`dstemr` + `dormtr`, O(m²r)). Any
-  /// r allowed by `fit(_:)` works, also above `kmax`. Same result as `fit(_:)` up to the signs of
-  /// the factors.
+  /// the spectrum's): only the r eigenvectors are computed here, by inverse iteration at the
+  /// spectrum's eigenvalues (`dstein` + `dormtr`, O(m²r)); VNT is the spectrum's top r eigenvalues.
+  /// Any r allowed by `fit(_:)` works, also above `kmax` (r beyond the spectrum's eigenvalues, as in
+  /// a spectrum built for a fit, falls back to `dstemr`). Same result as `fit(_:)` up to rounding
+  /// and the signs of the factors.
   public static func fit(spectrum s: PanelSpectrum, rank r: Int) throws -> IFEFit {
     try checkRank(r, periods: s.periods, units: s.units, force: s.force, covariates: 0)
     let t = s.periods
     let n = s.units
     let e = s.demeaned
-    let (vnt, f) = r == 0 ? ([], Matrix(rows: t, cols: 0)) : try (s.gram ?? GramEigen(of: e)).factors(of: e, rank: r)
+    let (vnt, f) =
+      r == 0
+      ? ([], Matrix(rows: t, cols: 0)) : try (s.gram ?? GramEigen(of: e)).factors(of: e, rank: r, known: s.eigenvalues)
     let lambda = loadings(e, f)
     var fitted = f.multiplied(by: lambda, transposeOther: true)  // FΛ', completed in place below
     var residuals = e

@@ -16,14 +16,17 @@ public enum GramSide: String, Sendable {
 /// E'E/(NT) (N×N) with `dsyrk`, reduces it once to tridiagonal form (`dsytrd`, see
 /// `SymmetricTridiagonalForm`) and takes its eigenvalues μ_1 ≥ μ_2 ≥ … from the tridiagonal matrix
 /// (`dsterf`, O(m²), m = min(N, T)). Eigenvectors are not computed here: a fit at rank r computes
-/// just r of them from the same reduction (`dstemr` + `dormtr`). The two Gram matrices share their
+/// just r of them from the same reduction, by inverse iteration at these eigenvalues (`dstein` +
+/// `dormtr`). The two Gram matrices share their
 /// non-zero eigenvalues, so `eigenvalues` does not depend on the side. The trace
 /// tr(EE')/(NT) = ‖E‖²/(NT) is kept, and the mean squared residual of the rank-k fit is
 /// V(k) = Σ_{j>k} μ_j = trace − Σ_{j≤k} μ_j.
 ///
 /// (The selectors need only the top kmax + 5 eigenvalues. All m are kept because, measured at
-/// N = T = 100, `dsterf` yields all of them faster than any partial method yields 13: bisection
-/// `dstebz` or `dstemr`, or `dsyevr` with its vectors.)
+/// N = T = 100 (release, one thread, 2026-12), `dsterf` yields all 100 in 0.11 ms, faster than
+/// any partial or alternative method: the top 13 without vectors by `dstemr` (bisection) 0.39 ms,
+/// by `dsyevr` 0.46 ms including its own reduction, and all 100 by dqds (`dstemr`, RANGE = 'A')
+/// 0.22 ms. The fit then reuses these eigenvalues for its r eigenvectors, see `GramEigen`.)
 ///
 /// `kmax` is capped at `rankBound − 1`, where `rankBound` = min(T − u, N − p) bounds the rank of E
 /// (u = 1 when unit means were removed, which makes every column of E sum to zero; p = 1 when
@@ -31,8 +34,11 @@ public enum GramSide: String, Sendable {
 /// with two-way demeaning and N = T it is min(N, T) − 2. The extra unit keeps V(kmax) > 0 (it is
 /// σ̂² of the Bai–Ng criteria and sits under a logarithm) and μ_{kmax+1} a genuine eigenvalue.
 ///
-/// Cost: O(NT) demeaning, about m²·max(N, T) flops for the Gram, about (4/3)m³ for `dsytrd`,
-/// O(m²) for the eigenvalues. N = T = 100 (release, one thread): about 0.3 ms.
+/// Cost: O(NT) demeaning (three sweeps, no temporary panel), about m²·max(N, T) flops for the
+/// Gram (`dsyrk` straight into the buffer `dsytrd` reduces), about (4/3)m³ for `dsytrd`, O(m²)
+/// for the eigenvalues. N = T = 100 (release, one thread): about 0.30 ms, of which Gram +
+/// reduction 0.16 ms, `dsterf` 0.11 ms, demeaning and trace 0.03 ms (`study bench --only
+/// rank-recovery`).
 public struct PanelSpectrum: Sendable {
   /// The additive effects removed.
   public let force: AdditiveEffects
@@ -127,7 +133,7 @@ struct GramEigen: Sendable {
 
   init(of e: Matrix) throws {
     side = Self.side(periods: e.rows, units: e.cols)
-    form = try SymmetricTridiagonalForm(e.gram(outer: side == .periods, alpha: 1 / Double(e.rows * e.cols)))
+    form = try SymmetricTridiagonalForm(gramOf: e, outer: side == .periods, scale: 1 / Double(e.rows * e.cols))
   }
 
   /// The top r eigenvalues (VNT) and the factors F (T×r) of the rank-r principal-components fit
@@ -138,16 +144,29 @@ struct GramEigen: Sendable {
   /// left singular vectors of the T×r matrix E·V_r (a thin SVD, O(Tr²), which also keeps F
   /// orthonormal when some s_j is at rounding level). Both routes give the same column space, hence
   /// the same fit; columns may differ in sign.
-  func factors(of e: Matrix, rank r: Int) throws -> (values: [Double], f: Matrix) {
+  ///
+  /// `known`, when given, holds the eigenvalues already computed from this reduction (descending,
+  /// at least r of them, e.g. `PanelSpectrum.eigenvalues`): then the r eigenvectors come by inverse
+  /// iteration (`eigenvectors(forTopValues:)`) instead of `dstemr`, which would locate the same r
+  /// eigenvalues again by bisection.
+  func factors(of e: Matrix, rank r: Int, known: [Double] = []) throws -> (values: [Double], f: Matrix) {
     if r == 0 { return ([], Matrix(rows: e.rows, cols: 0)) }
-    let top = try form.topEigenpairs(r)
-    let vectors = top.vectors ?? Matrix(rows: form.order, cols: 0)
+    let values: [Double]
+    let vectors: Matrix
+    if known.count >= r {
+      values = Array(known.prefix(r))
+      vectors = try form.eigenvectors(forTopValues: values)
+    } else {
+      let top = try form.topEigenpairs(r)
+      values = top.values
+      vectors = top.vectors ?? Matrix(rows: form.order, cols: 0)
+    }
     let scale = Double(e.rows).squareRoot()
     switch side {
     case .periods:
-      return (top.values, scale * vectors)
+      return (values, scale * vectors)
     case .units:
-      return (top.values, scale * (try e.multiplied(by: vectors).singularValueDecomposition().u))
+      return (values, scale * (try e.multiplied(by: vectors).singularValueDecomposition().u))
     }
   }
 }
