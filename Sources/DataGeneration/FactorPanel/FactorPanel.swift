@@ -134,7 +134,8 @@ public struct FactorPanel: DataGeneratingProcess, Equatable {
     }
     // Common component F Λ' (T×N) by gemm.
     var signal = r > 0 ? factors.multiplied(by: loadings, transposeOther: true) : Matrix(rows: t, cols: n)
-    let common = signal
+    // Kept only for the covariates (a copy of FΛ' otherwise made by copy-on-write for nothing).
+    let common: Matrix? = beta.isEmpty ? nil : signal
     if additiveEffects {
       let alpha = rng.normals(n, sd: 0.5)
       let xi = (0..<t).map { 0.04 * Double($0) + 0.35 * sin(Double($0) / 5) }
@@ -148,6 +149,7 @@ public struct FactorPanel: DataGeneratingProcess, Equatable {
     if !beta.isEmpty {
       let loadingSum = (0..<n).map { i in (0..<r).reduce(0.0) { $0 + loadings[i, $1] } }
       let factorSum = (0..<t).map { s in (0..<r).reduce(0.0) { $0 + factors[s, $1] } }
+      let common = common!  // set whenever beta is non-empty
       for b in beta {
         var x = Matrix(rows: t, cols: n, elements: rng.normals(n * t))
         for i in 0..<n {
@@ -157,9 +159,24 @@ public struct FactorPanel: DataGeneratingProcess, Equatable {
         covariates.append(x)
       }
     }
-    var y = signal
-    let e = drawErrors(rng)
-    y.elements.withUnsafeMutableBufferPointer { yp in for k in 0..<yp.count { yp[k] += e[k] } }
+    let y: Matrix
+    if errors == .iid {
+      // Y = signal + ε in one sweep, the same draws in the same order as `drawErrors` (no error panel).
+      let sd = noiseSD
+      let count = n * t
+      let elements = signal.elements.withUnsafeBufferPointer { sp in
+        [Double](unsafeUninitializedCapacity: count) { yp, initialized in
+          for k in 0..<count { yp[k] = sp[k] + rng.normal(sd: sd) }
+          initialized = count
+        }
+      }
+      y = Matrix(rows: t, cols: n, elements: elements)
+    } else {
+      var sum = signal
+      let e = drawErrors(rng)
+      sum.elements.withUnsafeMutableBufferPointer { yp in for k in 0..<yp.count { yp[k] += e[k] } }
+      y = sum
+    }
     return Sample(y: y, signal: signal, covariates: covariates, factors: factors, loadings: loadings)
   }
 
