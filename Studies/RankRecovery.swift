@@ -29,7 +29,17 @@ final class RankRecoverySample {
   func rmse(rank k: Int) throws -> Double {
     if let v = fitRMSE[k] { return v }
     let fit = try InteractiveFixedEffects.fit(spectrum: try spectrum(), rank: k)
-    let v = (fit.fitted - panel.signal).squaredNorm / Double(panel.y.elements.count)
+    // Σ(Ŷ − S)² in one sweep, in the order `(fit.fitted - panel.signal).squaredNorm` sums (no temporary).
+    var sum = 0.0
+    fit.fitted.elements.withUnsafeBufferPointer { f in
+      panel.signal.elements.withUnsafeBufferPointer { s in
+        for k in 0..<f.count {
+          let d = f[k] - s[k]
+          sum += d * d
+        }
+      }
+    }
+    let v = sum / Double(panel.y.elements.count)
     fitRMSE[k] = v.squareRoot()
     return v.squareRoot()
   }
