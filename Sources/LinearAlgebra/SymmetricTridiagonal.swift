@@ -147,16 +147,7 @@ public struct SymmetricTridiagonalForm: Sendable {
     let values = (0..<m).map { w[m - 1 - $0] }
     guard vectors else { return SymmetricEigen(values: values, vectors: nil) }
     if n > 1 {
-      let back = reflectors.withUnsafeBufferPointer { rp in
-        tau.withUnsafeBufferPointer { tp in
-          z.withUnsafeMutableBufferPointer { zp in
-            LAPACKE_dormtr(
-              layout, flag("L"), flag("L"), flag("N"), Int32(n), Int32(m), rp.baseAddress, Int32(n), tp.baseAddress,
-              zp.baseAddress, Int32(n))
-          }
-        }
-      }
-      if back != 0 { throw .lapack(routine: "dormtr", info: Int(back)) }
+      try applyQ(to: &z, columns: m)
     }
     var v = Matrix(rows: n, cols: m)
     for j in 0..<m {
@@ -208,16 +199,7 @@ public struct SymmetricTridiagonalForm: Sendable {
     if info < 0 { throw .nonFinite(routine: "dstein") }
     if info > 0 { throw .noConvergence(routine: "dstein", info: Int(info)) }
     if n > 1 {
-      let back = reflectors.withUnsafeBufferPointer { rp in
-        tau.withUnsafeBufferPointer { tp in
-          z.withUnsafeMutableBufferPointer { zp in
-            LAPACKE_dormtr(
-              layout, flag("L"), flag("L"), flag("N"), Int32(n), Int32(k), rp.baseAddress, Int32(n), tp.baseAddress,
-              zp.baseAddress, Int32(n))
-          }
-        }
-      }
-      if back != 0 { throw .lapack(routine: "dormtr", info: Int(back)) }
+      try applyQ(to: &z, columns: k)
     }
     // Descending order: column j of the result is dstein's column k − 1 − j.
     let v = [Double](unsafeUninitializedCapacity: n * k) { out, initialized in
@@ -228,5 +210,31 @@ public struct SymmetricTridiagonalForm: Sendable {
       initialized = n * k
     }
     return Matrix(rows: n, cols: k, elements: v)
+  }
+
+  /// Z ← Q·Z for the n×`columns` matrix `z` (`dormtr` through its `_work` entry point, with the
+  /// workspace from a query as `LAPACKE_dormtr` sizes it, but without LAPACKE's NaN scan of the
+  /// n×n reflector block: the reflectors come from `dsytrd` on a checked input).
+  private func applyQ(to z: inout [Double], columns: Int) throws(LinearAlgebraError) {
+    let n = order
+    let info = reflectors.withUnsafeBufferPointer { rp in
+      tau.withUnsafeBufferPointer { tp in
+        z.withUnsafeMutableBufferPointer { zp -> Int32 in
+          var query = 0.0
+          let q = LAPACKE_dormtr_work(
+            layout, flag("L"), flag("L"), flag("N"), Int32(n), Int32(columns), rp.baseAddress, Int32(n), tp.baseAddress,
+            zp.baseAddress, Int32(n), &query, -1)
+          if q != 0 { return q }
+          let lwork = Swift.max(1, Int(query))
+          var work = [Double](repeating: 0, count: lwork)
+          return work.withUnsafeMutableBufferPointer { wp in
+            LAPACKE_dormtr_work(
+              layout, flag("L"), flag("L"), flag("N"), Int32(n), Int32(columns), rp.baseAddress, Int32(n),
+              tp.baseAddress, zp.baseAddress, Int32(n), wp.baseAddress, Int32(lwork))
+          }
+        }
+      }
+    }
+    if info != 0 { throw .lapack(routine: "dormtr", info: Int(info)) }
   }
 }
