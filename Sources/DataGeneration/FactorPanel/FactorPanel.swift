@@ -159,24 +159,14 @@ public struct FactorPanel: DataGeneratingProcess, Equatable {
         covariates.append(x)
       }
     }
-    let y: Matrix
-    if errors == .iid {
-      // Y = signal + ε in one sweep, the same draws in the same order as `drawErrors` (no error panel).
-      let sd = noiseSD
-      let count = n * t
-      let elements = signal.elements.withUnsafeBufferPointer { sp in
-        [Double](unsafeUninitializedCapacity: count) { yp, initialized in
-          for k in 0..<count { yp[k] = sp[k] + rng.normal(sd: sd) }
-          initialized = count
-        }
+    // Y = signal + ε written into ε's buffer: no copy of the signal and no separate error panel.
+    var elements = drawErrors(rng)
+    signal.elements.withUnsafeBufferPointer { sp in
+      elements.withUnsafeMutableBufferPointer { yp in
+        for k in 0..<yp.count { yp[k] = sp[k] + yp[k] }
       }
-      y = Matrix(rows: t, cols: n, elements: elements)
-    } else {
-      var sum = signal
-      let e = drawErrors(rng)
-      sum.elements.withUnsafeMutableBufferPointer { yp in for k in 0..<yp.count { yp[k] += e[k] } }
-      y = sum
     }
+    let y = Matrix(rows: t, cols: n, elements: elements)
     return Sample(y: y, signal: signal, covariates: covariates, factors: factors, loadings: loadings)
   }
 
