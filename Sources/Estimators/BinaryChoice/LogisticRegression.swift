@@ -40,7 +40,9 @@ public struct NewtonOptions: Sendable, Equatable {
 /// deviance does not increase, and the accepted trial's pass already holds the next g and H, so an
 /// iteration costs one pass, O(n p²), and no allocation. Convergence: Newton decrement
 /// λ = (gᵀH⁻¹g)^{1/2} ≤ `tolerance` (see `NewtonOptions.tolerance`). Covariance: (XᵀWX)⁻¹ at the
-/// estimate.
+/// estimate. A rank-deficient design throws `.invalidInput`: the first pass (β = 0, W = I/4) gives
+/// XᵀX, which clears a design of full rank with a wide margin; any other goes to the QR rank check
+/// of `Matrix.leastSquares`.
 ///
 /// Separation (Albert & Anderson 1984: the MLE exists iff the two outcome classes overlap):
 /// * complete separation is certified when an iterate classifies every observation correctly,
@@ -60,15 +62,20 @@ public enum LogisticRegression {
     let p = design.cols
     precondition(y.count == n && names.count == p, "design, response and names must agree")
     guard n > p else { throw .invalidInput("logistic regression needs more observations (\(n)) than coefficients (\(p))") }
-    do {
-      _ = try design.leastSquares(y)
-    } catch {
-      throw .invalidInput("the design matrix is rank deficient (\(error)); a coefficient is not identified")
-    }
     return try design.elements.withUnsafeBufferPointer { xBuffer throws(EstimationError) in
       try y.withUnsafeBufferPointer { yBuffer throws(EstimationError) in
         let newton = LogitNewton(x: xBuffer.baseAddress!, y: yBuffer.baseAddress!, n: n, p: p)
         defer { newton.deallocate() }
+        // The pass at β = 0 has W = I/4, so its information is XᵀX/4: the rank check's Gram matrix
+        // comes for free, and only a design it cannot clear goes to the QR check.
+        newton.evaluate(&newton.current)
+        if !newton.clearlyFullRank() {
+          do {
+            _ = try design.leastSquares(y)
+          } catch {
+            throw .invalidInput("the design matrix is rank deficient (\(error)); a coefficient is not identified")
+          }
+        }
         return try newton.run(names: names, options: options)
       }
     }
@@ -282,8 +289,35 @@ private final class LogitNewton {
         + "and their linear predictors keep growing (by \(growth) in three Newton steps); the MLE does not exist")
   }
 
+  /// Whether the information at β = 0 (XᵀX/4) shows full column rank with a wide margin: every
+  /// Cholesky pivot R_jj ≥ 10⁻⁴ × the largest column norm. The Gram route has absolute error about
+  /// √(nε) × that norm in R_jj (≈ 10⁻⁶ for n ≈ 2000), so a design cleared here has R_jj far above
+  /// the QR check's threshold max(n, p)·ε·max|R_ii| (`Matrix.leastSquares`) and would pass it;
+  /// anything else (nearly or exactly deficient, or non-finite) is left to that check.
+  func clearlyFullRank() -> Bool {
+    let h = current.information
+    var largest = 0.0
+    for j in 0..<p { largest = max(largest, h[j + j * p]) }
+    guard largest.isFinite, largest > 0 else { return false }
+    let floor = 1e-8 * largest  // (10⁻⁴)² on the squared scale
+    let l = factor
+    for j in 0..<p {
+      var d = h[j + j * p]
+      for k in 0..<j { d -= l[j + k * p] * l[j + k * p] }
+      guard d > floor, d.isFinite else { return false }
+      let ljj = d.squareRoot()
+      l[j + j * p] = ljj
+      for i in (j + 1)..<p {
+        var s = h[i + j * p]
+        for k in 0..<j { s -= l[i + k * p] * l[j + k * p] }
+        l[i + j * p] = s / ljj
+      }
+    }
+    return true
+  }
+
+  /// Runs Newton's method from the current state (evaluated at β = 0).
   func run(names: [String], options: NewtonOptions) throws(EstimationError) -> BinaryChoiceFit {
-    evaluate(&current)
     var iterations = 0
     var converged = false
     var decrement = Double.infinity

@@ -43,8 +43,9 @@ public enum RandomEffectIntegration: Sendable, Equatable, CustomStringConvertibl
 /// the previous mode b₀ of the same group. Transcendental functions are kept out of the inner
 /// loops: each evaluation computes E_j = exp(e_j(b₀)) once per individual, and the linear predictor
 /// at any other b is e_j(b) = e_j(b₀) + ω(b − b₀) with exp(e_j(b)) = E_j·e^{ω(b − b₀)}, one
-/// multiplication; Σ_j log(1 + e^{e_j}) is accumulated as max(e_j, 0) plus the log of a product of
-/// factors in [1, 2], taken every 256 terms. A group whose E_j over- or underflows falls back to
+/// multiplication; Σ_j log(1 + e^{e_j}) is accumulated as max(e_j, 0) minus the log of a product of
+/// factors q_j ∈ [½, 1] (p_j or 1 − p_j, whichever is larger), taken every 256 terms; one division
+/// per term and no branch on the sign of e_j. A group whose E_j over- or underflows falls back to
 /// calling `exp` for every term. Cost per evaluation: n exponentials plus O(n·(m + K)) arithmetic,
 /// m ≈ 2–4 mode iterations, K nodes.
 final class MarginalLogitIntegral {
@@ -141,16 +142,16 @@ final class MarginalLogitIntegral {
       offsetExp[i] = exp(e)
       if !(offsetExp[i] > 0 && offsetExp[i].isFinite) { direct = true }
     }
-    /// p_j and the factor F_j with log(1 + e^{e_j}) = max(e_j, 0) + log F_j at b, given m = e^{ω(b − b₀)}.
-    @inline(__always) func parts(_ i: Int, _ shiftB: Double, _ m: Double) -> (e: Double, p: Double, factor: Double) {
+    /// e_j, p_j and q_j ∈ [½, 1] with log(1 + e^{e_j}) = max(e_j, 0) − log q_j (q_j = p_j for e_j ≥ 0,
+    /// 1 − p_j otherwise) at b, given m = e^{ω(b − b₀)}: one division, no branch on the sign of e_j
+    /// (1/(1 + e^{e_j}) is 1 − p_j; for e_j ≥ 0 p_j = 1 − that loses nothing, and an infinite e^{e_j}
+    /// gives p_j = 1, q_j = 1).
+    @inline(__always) func parts(_ i: Int, _ shiftB: Double, _ m: Double) -> (e: Double, p: Double, q: Double) {
       let e = offset[i] + shiftB
       let big = direct ? exp(e) : offsetExp[i] * m
-      if e >= 0 {
-        let f = 1 + 1 / big
-        return (e, 1 / f, f)
-      }
-      let f = 1 + big
-      return (e, big / f, f)
+      let inverse = 1 / (1 + big)
+      let p = e >= 0 ? 1 - inverse : big * inverse
+      return (e, p, e >= 0 ? p : inverse)
     }
     func multiplier(_ b: Double) -> Double {
       let m = exp(w * (b - b0))
@@ -199,7 +200,7 @@ final class MarginalLogitIntegral {
     let mMode = multiplier(b)
     let shiftMode = w * (b - b0)
     for i in 0..<n {
-      let (e, p, factor) = parts(i, shiftMode, mMode)
+      let (e, p, q) = parts(i, shiftMode, mMode)
       modeProbability[i] = p
       let wj = p * (1 - p)
       let yj = y[first + i]
@@ -207,7 +208,7 @@ final class MarginalLogitIntegral {
       sumW3 += wj * (1 - 2 * p)
       sumRes += yj - p
       linear += yj * e - max(e, 0)
-      product *= factor
+      product *= q
       if i & 255 == 255 {
         logProduct += log(product)
         product = 1
@@ -226,7 +227,7 @@ final class MarginalLogitIntegral {
 
     guard let rule else {
       // Laplace: log I = h(b̂) + log ŝ.
-      let logI = linear - logProduct - b * b / 2 + logS
+      let logI = linear + logProduct - b * b / 2 + logS
       guard wantGradient else { return (logI, 0) }
       for i in 0..<n {
         let p = modeProbability[i]
@@ -251,20 +252,20 @@ final class MarginalLogitIntegral {
       var sr = 0.0
       let base = node * n
       for i in 0..<n {
-        let (e, p, factor) = parts(i, shiftB, m)
+        let (e, p, q) = parts(i, shiftB, m)
         let yj = y[first + i]
         let rj = yj - p
         residuals[base + i] = rj
         sr += rj
         lin += yj * e - max(e, 0)
-        prod *= factor
+        prod *= q
         if i & 255 == 255 {
           logProd += log(prod)
           prod = 1
         }
       }
       logProd += log(prod)
-      logTerms[node] = logWeights[node] + lin - logProd - bk * bk / 2 + t * t
+      logTerms[node] = logWeights[node] + lin + logProd - bk * bk / 2 + t * t
       nodeResiduals[node] = sr
     }
     var top = -Double.infinity
