@@ -168,10 +168,14 @@ final class MarginalLogitIntegral {
       let shiftB = w * (b - b0)
       var sumRes = 0.0
       var sumW = 0.0
-      for i in 0..<n {
-        let p = parts(i, shiftB, m).p
-        sumRes += y[first + i] - p
-        sumW += p * (1 - p)
+      if direct {
+        for i in 0..<n {
+          let p = parts(i, shiftB, m).p
+          sumRes += y[first + i] - p
+          sumW += p * (1 - p)
+        }
+      } else {
+        (sumRes, sumW) = modeSums(n: n, y: y.baseAddress! + first, m: m)
       }
       let hb = w * sumRes - b
       let hbb = -w * w * sumW - 1
@@ -251,20 +255,25 @@ final class MarginalLogitIntegral {
       var logProd = 0.0
       var sr = 0.0
       let base = node * n
-      for i in 0..<n {
-        let (e, p, q) = parts(i, shiftB, m)
-        let yj = y[first + i]
-        let rj = yj - p
-        residuals[base + i] = rj
-        sr += rj
-        lin += yj * e - max(e, 0)
-        prod *= q
-        if i & 255 == 255 {
-          logProd += log(prod)
-          prod = 1
+      if direct {
+        for i in 0..<n {
+          let (e, p, q) = parts(i, shiftB, m)
+          let yj = y[first + i]
+          let rj = yj - p
+          residuals[base + i] = rj
+          sr += rj
+          lin += yj * e - max(e, 0)
+          prod *= q
+          if i & 255 == 255 {
+            logProd += log(prod)
+            prod = 1
+          }
         }
+        logProd += log(prod)
+      } else {
+        (lin, logProd, sr) = nodeSums(
+          n: n, y: y.baseAddress! + first, shiftB: shiftB, m: m, residuals: residuals.baseAddress! + base)
       }
-      logProd += log(prod)
       logTerms[node] = logWeights[node] + lin + logProd - bk * bk / 2 + t * t
       nodeResiduals[node] = sr
     }
@@ -288,15 +297,96 @@ final class MarginalLogitIntegral {
       bSum += share * hb * root2s * rule.nodes[node]
       omegaTerm += share * bk * nodeResiduals[node]
     }
+    // ∂/∂η_j: the mode terms, then the node-weighted residuals node by node (contiguous rows).
     for i in 0..<n {
-      var weighted = 0.0
-      for node in 0..<k { weighted += nodeShares[node] * residuals[node * n + i] }
       let p = modeProbability[i]
       let wj = p * (1 - p)
       let dMode = w * wj / h2
       let dLogS = -0.5 * (-w * w * wj * (1 - 2 * p) + h3 * dMode) / h2
-      dEta[first + i] = weighted + aSum * dMode + (1 + bSum) * dLogS
+      dEta[first + i] = aSum * dMode + (1 + bSum) * dLogS
+    }
+    for node in 0..<k {
+      let share = nodeShares[node]
+      let base = node * n
+      for i in 0..<n { dEta[first + i] += share * residuals[base + i] }
     }
     return (logI, omegaTerm + aSum * dModeOmega + (1 + bSum) * dLogSOmega)
+  }
+
+  /// Σ_j (y_j − p_j) and Σ_j p_j(1 − p_j) over a group at multiplier m (p_j from E_j·m, as in
+  /// `parts`), two rows at a time.
+  @inline(__always) private func modeSums(n: Int, y: UnsafePointer<Double>, m: Double) -> (res: Double, w: Double) {
+    let ex = UnsafePointer(offsetExp.baseAddress!)
+    var res = SIMD2<Double>.zero
+    var weight = SIMD2<Double>.zero
+    var i = 0
+    while i + 2 <= n {
+      let big = SIMD2(ex[i], ex[i + 1]) * m
+      let inverse = 1 / (1 + big)
+      let p = (big * inverse).replacing(with: 1 - inverse, where: big .>= 1)
+      res += SIMD2(y[i], y[i + 1]) - p
+      weight += p * (1 - p)
+      i += 2
+    }
+    var r = res.sum()
+    var s = weight.sum()
+    if i < n {
+      let big = ex[i] * m
+      let inverse = 1 / (1 + big)
+      let p = big >= 1 ? 1 - inverse : big * inverse
+      r += y[i] - p
+      s += p * (1 - p)
+    }
+    return (r, s)
+  }
+
+  /// One quadrature node's pass over a group at shift ω(b_k − b₀) and multiplier m: writes y_j − p_j
+  /// to `residuals` and returns Σ_j (y_j e_j − max(e_j, 0)), Σ_j log q_j (`parts`) and Σ_j (y_j − p_j),
+  /// two rows at a time.
+  @inline(__always) private func nodeSums(
+    n: Int, y: UnsafePointer<Double>, shiftB: Double, m: Double, residuals: UnsafeMutablePointer<Double>
+  ) -> (linear: Double, logProduct: Double, residual: Double) {
+    let off = UnsafePointer(offset.baseAddress!)
+    let ex = UnsafePointer(offsetExp.baseAddress!)
+    var linear = SIMD2<Double>.zero
+    var residual = SIMD2<Double>.zero
+    var product = SIMD2<Double>(repeating: 1)
+    var logProduct = 0.0
+    var i = 0
+    while i + 2 <= n {
+      let e = SIMD2(off[i], off[i + 1]) + shiftB
+      let big = SIMD2(ex[i], ex[i + 1]) * m
+      let inverse = 1 / (1 + big)
+      let positive = e .>= 0
+      let p = (big * inverse).replacing(with: 1 - inverse, where: positive)
+      let yv = SIMD2(y[i], y[i + 1])
+      let r = yv - p
+      residuals[i] = r[0]
+      residuals[i + 1] = r[1]
+      residual += r
+      linear += yv * e - pointwiseMax(e, .zero)
+      product *= inverse.replacing(with: p, where: positive)
+      if i & 510 == 510 {
+        logProduct += log(product[0] * product[1])
+        product = SIMD2(repeating: 1)
+      }
+      i += 2
+    }
+    var lin = linear.sum()
+    var res = residual.sum()
+    var prod = product[0] * product[1]
+    if i < n {
+      let e = off[i] + shiftB
+      let big = ex[i] * m
+      let inverse = 1 / (1 + big)
+      let p = e >= 0 ? 1 - inverse : big * inverse
+      let r = y[i] - p
+      residuals[i] = r
+      res += r
+      lin += y[i] * e - max(e, 0)
+      prod *= e >= 0 ? p : inverse
+    }
+    logProduct += log(prod)
+    return (lin, logProduct, res)
   }
 }
