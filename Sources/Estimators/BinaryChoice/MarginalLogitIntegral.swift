@@ -203,22 +203,27 @@ final class MarginalLogitIntegral {
     var logProduct = 0.0
     let mMode = multiplier(b)
     let shiftMode = w * (b - b0)
-    for i in 0..<n {
-      let (e, p, q) = parts(i, shiftMode, mMode)
-      modeProbability[i] = p
-      let wj = p * (1 - p)
-      let yj = y[first + i]
-      sumW += wj
-      sumW3 += wj * (1 - 2 * p)
-      sumRes += yj - p
-      linear += yj * e - max(e, 0)
-      product *= q
-      if i & 255 == 255 {
-        logProduct += log(product)
-        product = 1
+    if direct {
+      for i in 0..<n {
+        let (e, p, q) = parts(i, shiftMode, mMode)
+        modeProbability[i] = p
+        let wj = p * (1 - p)
+        let yj = y[first + i]
+        sumW += wj
+        sumW3 += wj * (1 - 2 * p)
+        sumRes += yj - p
+        linear += yj * e - max(e, 0)
+        product *= q
+        if i & 255 == 255 {
+          logProduct += log(product)
+          product = 1
+        }
       }
+      logProduct += log(product)
+    } else {
+      (sumW, sumW3, sumRes, linear, logProduct) = modeQuantities(
+        n: n, y: y.baseAddress! + first, shiftB: shiftMode, m: mMode)
     }
-    logProduct += log(product)
     let h2 = -w * w * sumW - 1
     let h3 = -w * w * w * sumW3
     let s = 1 / (-h2).squareRoot()
@@ -388,5 +393,61 @@ final class MarginalLogitIntegral {
     }
     logProduct += log(prod)
     return (lin, logProduct, res)
+  }
+
+  /// The pass at the mode (shift ω(b̂ − b₀), multiplier m): writes p_j to `modeProbability` and returns
+  /// Σ w_j, Σ w_j(1 − 2p_j), Σ (y_j − p_j), Σ (y_j e_j − max(e_j, 0)) and Σ log q_j (`parts`),
+  /// w_j = p_j(1 − p_j), two rows at a time.
+  @inline(__always) private func modeQuantities(n: Int, y: UnsafePointer<Double>, shiftB: Double, m: Double) -> (
+    w: Double, w3: Double, residual: Double, linear: Double, logProduct: Double
+  ) {
+    let off = UnsafePointer(offset.baseAddress!)
+    let ex = UnsafePointer(offsetExp.baseAddress!)
+    let probability = modeProbability.baseAddress!
+    var weight = SIMD2<Double>.zero
+    var weight3 = SIMD2<Double>.zero
+    var residual = SIMD2<Double>.zero
+    var linear = SIMD2<Double>.zero
+    var product = SIMD2<Double>(repeating: 1)
+    var logProduct = 0.0
+    var i = 0
+    while i + 2 <= n {
+      let e = SIMD2(off[i], off[i + 1]) + shiftB
+      let big = SIMD2(ex[i], ex[i + 1]) * m
+      let inverse = 1 / (1 + big)
+      let positive = e .>= 0
+      let p = (big * inverse).replacing(with: 1 - inverse, where: positive)
+      probability[i] = p[0]
+      probability[i + 1] = p[1]
+      let yv = SIMD2(y[i], y[i + 1])
+      let wv = p * (1 - p)
+      weight += wv
+      weight3 += wv * (1 - 2 * p)
+      residual += yv - p
+      linear += yv * e - pointwiseMax(e, .zero)
+      product *= inverse.replacing(with: p, where: positive)
+      if i & 510 == 510 {
+        logProduct += log(product[0] * product[1])
+        product = SIMD2(repeating: 1)
+      }
+      i += 2
+    }
+    var sums = (w: weight.sum(), w3: weight3.sum(), residual: residual.sum(), linear: linear.sum())
+    var prod = product[0] * product[1]
+    if i < n {
+      let e = off[i] + shiftB
+      let big = ex[i] * m
+      let inverse = 1 / (1 + big)
+      let p = e >= 0 ? 1 - inverse : big * inverse
+      probability[i] = p
+      let wj = p * (1 - p)
+      sums.w += wj
+      sums.w3 += wj * (1 - 2 * p)
+      sums.residual += y[i] - p
+      sums.linear += y[i] * e - max(e, 0)
+      prod *= e >= 0 ? p : inverse
+    }
+    logProduct += log(prod)
+    return (sums.w, sums.w3, sums.residual, sums.linear, logProduct)
   }
 }
