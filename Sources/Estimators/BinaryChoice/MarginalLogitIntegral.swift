@@ -136,11 +136,25 @@ final class MarginalLogitIntegral {
     var b = modes[g].isFinite ? min(max(modes[g], -bound), bound) : 0
     let b0 = b
     var direct = false
-    for i in 0..<n {
-      let e = eta[first + i] + shift + w * b0
+    let base = shift + w * b0
+    var i = 0
+    while i + 2 <= n {
+      let e = SIMD2(eta[first + i], eta[first + i + 1]) + base
+      let big = exp(lanes: e)
+      offset[i] = e[0]
+      offset[i + 1] = e[1]
+      offsetExp[i] = big[0]
+      offsetExp[i + 1] = big[1]
+      i += 2
+    }
+    if i < n {
+      let e = eta[first + i] + base
       offset[i] = e
       offsetExp[i] = exp(e)
-      if !(offsetExp[i] > 0 && offsetExp[i].isFinite) { direct = true }
+    }
+    for i in 0..<n where !(offsetExp[i] > 0 && offsetExp[i].isFinite) {
+      direct = true
+      break
     }
     /// e_j, p_j and q_j ∈ [½, 1] with log(1 + e^{e_j}) = max(e_j, 0) − log q_j (q_j = p_j for e_j ≥ 0,
     /// 1 − p_j otherwise) at b, given m = e^{ω(b − b₀)}: one division, no branch on the sign of e_j
@@ -450,4 +464,38 @@ final class MarginalLogitIntegral {
     logProduct += log(prod)
     return (sums.w, sums.w3, sums.residual, sums.linear, logProduct)
   }
+}
+
+/// e^x in two lanes at once, for the integrals' per-row exponentials: x = k ln 2 + r with |r| ≤ ½ ln 2
+/// (k rounded by adding 1.5·2⁵², ln 2 in two parts as in fdlibm so k·ln2_hi is exact), e^r by its
+/// Taylor polynomial of degree 13 (truncation below 5e-18 relative) and 2^k written into the
+/// exponent bits: within a few ulp of `exp`. Below −708 it returns 0 and above 709 +∞ (callers
+/// treat both as out of range and fall back to `exp`); NaN stays NaN.
+@inline(__always) func exp(lanes x: SIMD2<Double>) -> SIMD2<Double> {
+  let magic = SIMD2<Double>(repeating: 6_755_399_441_055_744)  // 1.5·2⁵²
+  let clamped = pointwiseMin(pointwiseMax(x, SIMD2(repeating: -708)), SIMD2(repeating: 709))
+  let shifted = clamped * 1.442_695_040_888_963_4 + magic
+  let k = shifted - magic
+  let r = (clamped - k * 6.931_471_803_691_238_164_90e-01) - k * 1.908_214_929_270_587_700_02e-10
+  var poly = SIMD2<Double>(repeating: 1.0 / 6_227_020_800)  // 1/13!
+  poly = poly * r + 1.0 / 479_001_600
+  poly = poly * r + 1.0 / 39_916_800
+  poly = poly * r + 1.0 / 3_628_800
+  poly = poly * r + 1.0 / 362_880
+  poly = poly * r + 1.0 / 40_320
+  poly = poly * r + 1.0 / 5_040
+  poly = poly * r + 1.0 / 720
+  poly = poly * r + 1.0 / 120
+  poly = poly * r + 1.0 / 24
+  poly = poly * r + 1.0 / 6
+  poly = poly * r + 0.5
+  poly = poly * r + 1
+  poly = poly * r + 1
+  let kBits = unsafeBitCast(shifted, to: SIMD2<Int64>.self) &- unsafeBitCast(magic, to: SIMD2<Int64>.self)
+  let scale = unsafeBitCast((kBits &+ 1023) &<< 52, to: SIMD2<Double>.self)
+  var result = poly * scale
+  result.replace(with: 0, where: x .< -708)
+  result.replace(with: .infinity, where: x .> 709)
+  result.replace(with: .nan, where: x .!= x)
+  return result
 }
