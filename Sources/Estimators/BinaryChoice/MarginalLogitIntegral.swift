@@ -383,7 +383,7 @@ final class MarginalLogitIntegral {
       residuals[i] = r[0]
       residuals[i + 1] = r[1]
       residual += r
-      linear += yv * e - pointwiseMax(e, .zero)
+      linear += yv * e - e.replacing(with: 0, where: e .< 0)
       product *= inverse.replacing(with: p, where: positive)
       if i & 510 == 510 {
         logProduct += log(product[0] * product[1])
@@ -438,7 +438,7 @@ final class MarginalLogitIntegral {
       weight += wv
       weight3 += wv * (1 - 2 * p)
       residual += yv - p
-      linear += yv * e - pointwiseMax(e, .zero)
+      linear += yv * e - e.replacing(with: 0, where: e .< 0)
       product *= inverse.replacing(with: p, where: positive)
       if i & 510 == 510 {
         logProduct += log(product[0] * product[1])
@@ -473,7 +473,8 @@ final class MarginalLogitIntegral {
 /// treat both as out of range and fall back to `exp`); NaN stays NaN.
 @inline(__always) func exp(lanes x: SIMD2<Double>) -> SIMD2<Double> {
   let magic = SIMD2<Double>(repeating: 6_755_399_441_055_744)  // 1.5·2⁵²
-  let clamped = pointwiseMin(pointwiseMax(x, SIMD2(repeating: -708)), SIMD2(repeating: 709))
+  // Clamped by selects (pointwiseMin/Max are not inlined).
+  let clamped = x.replacing(with: -708, where: x .< -708).replacing(with: 709, where: x .> 709)
   let shifted = clamped * 1.442_695_040_888_963_4 + magic
   let k = shifted - magic
   let r = (clamped - k * 6.931_471_803_691_238_164_90e-01) - k * 1.908_214_929_270_587_700_02e-10
