@@ -55,21 +55,3 @@ func covarianceFromInformation(_ information: Matrix, model: String) throws(Esti
     throw .numerical("\(model): the observed information is not positive definite (\(error))")
   }
 }
-
-/// log(1 + e^t) without overflow or cancellation.
-@inline(__always) func softplus(_ t: Double) -> Double {
-  t > 0 ? t + log1p(exp(-t)) : log1p(exp(t))
-}
-
-/// 1 / (1 + e^{−t}), accurate in both tails.
-@inline(__always) func logistic(_ t: Double) -> Double {
-  if t >= 0 { return 1 / (1 + exp(-t)) }
-  let e = exp(t)
-  return e / (1 + e)
-}
-
-/// Relative change of the deviance |D_old − D_new| / (|D_new| + 0.1), the convergence measure of R's
-/// `glm.fit` (there with tolerance 1e-8; here 1e-10 by default).
-@inline(__always) func relativeChange(_ old: Double, _ new: Double) -> Double {
-  abs(old - new) / (abs(new) + 0.1)
-}

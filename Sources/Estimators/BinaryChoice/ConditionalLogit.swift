@@ -110,9 +110,10 @@ public struct ConditionalLogitLikelihood: Sendable {
 }
 
 /// The conditional (fixed-effects) logit: maximises `ConditionalLogitLikelihood` over the slope of x
-/// by Newton's method with step halving; convergence on the relative change of the conditional
-/// deviance −2ℓ (`NewtonOptions`, 1e-10). SE = (−ℓ″(β̂))^{−1/2}. Separation is checked exactly
-/// first (see `InformativeGroups.checkSeparation`). The group-level z is not identified.
+/// by Newton's method with step halving; converged when the Newton decrement |ℓ′|/(−ℓ″)^{1/2} (the
+/// remaining step in standard errors) is ≤ `NewtonOptions.tolerance` (1e-10). SE = (−ℓ″(β̂))^{−1/2}.
+/// Separation is checked exactly first (see `InformativeGroups.checkSeparation`). The group-level z
+/// is not identified.
 /// Cost per iteration O(Σ_g n_g·min(k_g, n_g − k_g)).
 public struct ConditionalLogit: Sendable {
   public var options: NewtonOptions
@@ -127,24 +128,25 @@ public struct ConditionalLogit: Sendable {
     var current = likelihood.evaluate(beta)
     var iterations = 0
     var converged = false
-    var lastChange = Double.infinity
-    newton: while iterations < options.maxIterations {
-      iterations += 1
+    var decrement = Double.infinity
+    newton: while true {
       guard current.hessian < 0, current.hessian.isFinite else {
         throw .numerical("\(model): the conditional information is not positive (\(-current.hessian))")
       }
+      decrement = abs(current.gradient) / (-current.hessian).squareRoot()
+      if decrement <= options.tolerance {
+        converged = true
+        break
+      }
+      guard iterations < options.maxIterations else { break }
+      iterations += 1
       let delta = -current.gradient / current.hessian
       var step = 1.0
       for _ in 0...options.maxHalvings {
         let trial = likelihood.evaluate(beta + step * delta)
         if trial.value.isFinite, trial.value >= current.value - 1e-14 * abs(current.value) {
-          lastChange = relativeChange(-2 * current.value, -2 * trial.value)
           beta += step * delta
           current = trial
-          if lastChange <= options.tolerance {
-            converged = true
-            break newton
-          }
           continue newton
         }
         step /= 2
@@ -163,6 +165,6 @@ public struct ConditionalLogit: Sendable {
         converged: converged, iterations: iterations, objective: -2 * current.value,
         message: converged
           ? droppedNote
-          : "iteration cap \(options.maxIterations) reached; last relative deviance change \(lastChange); \(droppedNote)"))
+          : "iteration cap \(options.maxIterations) reached; last Newton decrement \(decrement); \(droppedNote)"))
   }
 }

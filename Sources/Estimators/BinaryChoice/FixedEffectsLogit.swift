@@ -65,10 +65,12 @@ struct InformativeGroups: Sendable {
 /// [[D, c], [cᵀ, e]] with D = diag(Σ_g w), c_g = Σ_g w x, e = Σ w x², w = p(1 − p): the slope step
 /// comes from the Schur complement S = e − Σ_g c_g²/D_g,
 /// δβ = (s − Σ_g c_g r_g/D_g)/S, δα_g = (r_g − c_g δβ)/D_g (r_g, s the scores),
-/// so an iteration costs O(n) instead of O(n G²). Var(β̂) = 1/S at the estimate (the β block of
-/// the inverse information). Step halving on the deviance, convergence on the relative deviance
-/// change (`NewtonOptions`). Separation is checked exactly before iterating (see
-/// `InformativeGroups.checkSeparation`). With few individuals per group the estimate suffers the
+/// so an iteration costs O(n) instead of O(n G²): one fused pass over the rows computes the deviance
+/// and the whole system (one exponential per row), and the accepted step-halving trial's pass is the
+/// next iteration's system. Var(β̂) = 1/S at the estimate (the β block of the inverse information).
+/// Step halving on the deviance; convergence when the Newton decrement λ = (gᵀH⁻¹g)^{1/2},
+/// λ² = Σ_g r_g δα_g + s δβ, is ≤ `NewtonOptions.tolerance`. Separation is checked exactly before
+/// iterating (see `InformativeGroups.checkSeparation`). With few individuals per group the estimate suffers the
 /// incidental-parameter bias (Neyman & Scott 1948; Andersen 1970), which the conditional logit avoids.
 public struct FixedEffectsLogit: Sendable {
   public var options: NewtonOptions
@@ -81,93 +83,59 @@ public struct FixedEffectsLogit: Sendable {
     try informative.checkSeparation(data, model: model)
     let groups = informative.groups
     let gCount = groups.count
-    let x = data.x
-    let y = data.y
-
-    var alpha = groups.map { g -> Double in
-      let r = data.range(g)
-      let share = y[r].reduce(0, +) / Double(r.count)
-      return log(share / (1 - share))
-    }
-    var beta = 0.0
-
-    func deviance(_ alpha: [Double], _ beta: Double) -> Double {
-      var d = 0.0
-      for (i, g) in groups.enumerated() {
-        for j in data.range(g) { d += softplus((1 - 2 * y[j]) * (alpha[i] + beta * x[j])) }
-      }
-      return 2 * d
+    let ranges = groups.map { data.range($0) }
+    var current = FixedEffectsNewtonState(
+      alpha: ranges.map { r -> Double in
+        let share = data.y[r].reduce(0, +) / Double(r.count)
+        return log(share / (1 - share))
+      }, beta: 0)
+    var trial = current
+    var dAlpha = [Double](repeating: 0, count: gCount)
+    data.x.withUnsafeBufferPointer { x in
+      data.y.withUnsafeBufferPointer { y in current.evaluate(ranges: ranges, x: x, y: y) }
     }
 
-    /// The Schur-complement Newton system at (α, β): per-group D, c, r and the slope's S and
-    /// right-hand side.
-    func system(_ alpha: [Double], _ beta: Double) -> (d: [Double], c: [Double], r: [Double], schur: Double, rhs: Double) {
-      var d = [Double](repeating: 0, count: gCount)
-      var c = d
-      var r = d
-      var e = 0.0
-      var s = 0.0
-      for (i, g) in groups.enumerated() {
-        var dg = 0.0
-        var cg = 0.0
-        var rg = 0.0
-        for j in data.range(g) {
-          let prob = logistic(alpha[i] + beta * x[j])
-          let w = prob * (1 - prob)
-          let res = y[j] - prob
-          dg += w
-          cg += w * x[j]
-          rg += res
-          e += w * x[j] * x[j]
-          s += res * x[j]
-        }
-        d[i] = dg
-        c[i] = cg
-        r[i] = rg
-      }
-      var schur = e
-      var rhs = s
-      for i in 0..<gCount {
-        schur -= c[i] * c[i] / d[i]
-        rhs -= c[i] * r[i] / d[i]
-      }
-      return (d, c, r, schur, rhs)
-    }
-
-    var dev = deviance(alpha, beta)
     var iterations = 0
     var converged = false
-    var lastChange = Double.infinity
-    newton: while iterations < options.maxIterations {
-      iterations += 1
-      let sys = system(alpha, beta)
-      guard sys.schur > 0, sys.schur.isFinite else {
-        throw .numerical("\(model): the information for the slope of x is not positive (\(sys.schur))")
-      }
-      let dBeta = sys.rhs / sys.schur
-      let dAlpha = (0..<gCount).map { (sys.r[$0] - sys.c[$0] * dBeta) / sys.d[$0] }
-      var step = 1.0
-      for _ in 0...options.maxHalvings {
-        let trialAlpha = (0..<gCount).map { alpha[$0] + step * dAlpha[$0] }
-        let trialBeta = beta + step * dBeta
-        let trialDev = deviance(trialAlpha, trialBeta)
-        if trialDev.isFinite, trialDev <= dev * (1 + 1e-14) {
-          lastChange = relativeChange(dev, trialDev)
-          alpha = trialAlpha
-          beta = trialBeta
-          dev = trialDev
-          if lastChange <= options.tolerance {
-            converged = true
-            break newton
+    var decrement = Double.infinity
+    try data.x.withUnsafeBufferPointer { x throws(EstimationError) in
+      try data.y.withUnsafeBufferPointer { y throws(EstimationError) in
+        newton: while true {
+          guard current.schur > 0, current.schur.isFinite else {
+            throw .numerical("\(model): the information for the slope of x is not positive (\(current.schur))")
           }
-          continue newton
+          let dBeta = current.rhs / current.schur
+          var squared = current.slopeScore * dBeta
+          for i in 0..<gCount {
+            dAlpha[i] = (current.r[i] - current.c[i] * dBeta) / current.d[i]
+            squared += current.r[i] * dAlpha[i]
+          }
+          decrement = max(squared, 0).squareRoot()
+          if decrement <= options.tolerance {
+            converged = true
+            break
+          }
+          guard iterations < options.maxIterations else { break }
+          iterations += 1
+          var step = 1.0
+          for _ in 0...options.maxHalvings {
+            for i in 0..<gCount { trial.alpha[i] = current.alpha[i] + step * dAlpha[i] }
+            trial.beta = current.beta + step * dBeta
+            trial.evaluate(ranges: ranges, x: x, y: y)
+            if trial.deviance.isFinite, trial.deviance <= current.deviance * (1 + 1e-14) {
+              swap(&current, &trial)
+              continue newton
+            }
+            step /= 2
+          }
+          converged = true  // no decrease possible along the Newton direction: at floating-point resolution
+          break
         }
-        step /= 2
       }
-      converged = true  // no decrease possible along the Newton direction: at floating-point resolution
-      break
     }
-    let schur = system(alpha, beta).schur
+    let beta = current.beta
+    let dev = current.deviance
+    let schur = current.schur
     guard schur > 0, schur.isFinite else {
       throw .numerical("\(model): the information for the slope of x is not positive at the estimate")
     }
@@ -179,6 +147,76 @@ public struct FixedEffectsLogit: Sendable {
         converged: converged, iterations: iterations, objective: dev,
         message: converged
           ? droppedNote
-          : "iteration cap \(options.maxIterations) reached; last relative deviance change \(lastChange); \(droppedNote)"))
+          : "iteration cap \(options.maxIterations) reached; last Newton decrement \(decrement); \(droppedNote)"))
+  }
+}
+
+/// The iterate of `FixedEffectsLogit`'s Newton method and its one fused pass: the deviance and the
+/// Schur-complement Newton system (per-group D_g, c_g, r_g; the slope's score, S and right-hand side).
+struct FixedEffectsNewtonState {
+  var alpha: [Double]
+  var beta: Double
+  var deviance = 0.0
+  var d: [Double]
+  var c: [Double]
+  var r: [Double]
+  var slopeScore = 0.0
+  var schur = 0.0
+  var rhs = 0.0
+
+  init(alpha: [Double], beta: Double) {
+    self.alpha = alpha
+    self.beta = beta
+    d = [Double](repeating: 0, count: alpha.count)
+    c = d
+    r = d
+  }
+
+  /// One pass over the informative groups' rows at (α, β), one exponential per row (`logitRow`).
+  mutating func evaluate(ranges: [Range<Int>], x: UnsafeBufferPointer<Double>, y: UnsafeBufferPointer<Double>) {
+    var e = 0.0
+    var s = 0.0
+    var linear = 0.0
+    var product = 1.0
+    var logProduct = 0.0
+    var counter = 0
+    for (i, range) in ranges.enumerated() {
+      let a = alpha[i]
+      var dg = 0.0
+      var cg = 0.0
+      var rg = 0.0
+      for j in range {
+        let xj = x[j]
+        let (res, w, margin, f) = logitRow(a + beta * xj, y[j])
+        if margin <= 0 { linear -= margin }
+        product *= f
+        counter += 1
+        if counter == 256 {
+          logProduct += log(product)
+          product = 1
+          counter = 0
+        }
+        let wx = w * xj
+        dg += w
+        cg += wx
+        rg += res
+        e += wx * xj
+        s += res * xj
+      }
+      d[i] = dg
+      c[i] = cg
+      r[i] = rg
+    }
+    logProduct += log(product)
+    deviance = 2 * (linear + logProduct)
+    var schur = e
+    var rhs = s
+    for i in 0..<alpha.count {
+      schur -= c[i] * c[i] / d[i]
+      rhs -= c[i] * r[i] / d[i]
+    }
+    slopeScore = s
+    self.schur = schur
+    self.rhs = rhs
   }
 }

@@ -105,10 +105,16 @@ final class LatentMundlakProblem {
   let sizes: [Double]
   let means: [Double]
   let withinSquares: [Double]
+  private var eta: [Double]
   private var dEta: [Double]
   private var dOmega: [Double]
   private var mu: [Double]
   private var omega: [Double]
+  /// Reused per evaluation: the y part's fixed coefficients (ā, bxy, bzy), log L's derivatives in
+  /// them, and in θ.
+  private var fixed = [Double](repeating: 0, count: 3)
+  private var dFixed = [Double](repeating: 0, count: 3)
+  private var grad = [Double](repeating: 0, count: 8)
 
   init(_ data: GroupedBinaryData, integration: RandomEffectIntegration) throws(EstimationError) {
     design = data.design()
@@ -119,7 +125,8 @@ final class LatentMundlakProblem {
     let m = data.groupMeans
     means = m
     withinSquares = (0..<groups).map { g in data.x[data.range(g)].reduce(0) { $0 + ($1 - m[g]) * ($1 - m[g]) } }
-    dEta = [Double](repeating: 0, count: data.count)
+    eta = [Double](repeating: 0, count: data.count)
+    dEta = eta
     dOmega = [Double](repeating: 0, count: groups)
     mu = dOmega
     omega = dOmega
@@ -143,7 +150,10 @@ final class LatentMundlakProblem {
         -n / 2 * log(2 * Double.pi) - (n - 1) * logSigma - 0.5 * log(q) - withinSquares[g] / (2 * s2)
         - n * dev * dev / (2 * q)
     }
-    let eta = design.multiplied(byVector: [intercept, bxy, bzy])
+    fixed[0] = intercept
+    fixed[1] = bxy
+    fixed[2] = bzy
+    multiplyDesign(design, by: fixed, into: &eta)
     let wantGradient = !gradient.isEmpty
     var dEtaBuffer: [Double] = []
     if wantGradient { swap(&dEtaBuffer, &dEta) }
@@ -153,8 +163,8 @@ final class LatentMundlakProblem {
     guard logL.isFinite else { return .infinity }
     guard wantGradient else { return -logL }
 
-    let dFixed = design.multiplied(byVector: dEtaBuffer, transposeSelf: true)
-    var grad = [Double](repeating: 0, count: 8)
+    multiplyDesignTransposed(design, by: dEtaBuffer, into: &dFixed)
+    for i in 0..<8 { grad[i] = 0 }
     grad[3] = dFixed[0]
     grad[5] = dFixed[1]
     grad[6] = dFixed[2]

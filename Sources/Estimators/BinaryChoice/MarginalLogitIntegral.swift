@@ -43,8 +43,9 @@ public enum RandomEffectIntegration: Sendable, Equatable, CustomStringConvertibl
 /// the previous mode b₀ of the same group. Transcendental functions are kept out of the inner
 /// loops: each evaluation computes E_j = exp(e_j(b₀)) once per individual, and the linear predictor
 /// at any other b is e_j(b) = e_j(b₀) + ω(b − b₀) with exp(e_j(b)) = E_j·e^{ω(b − b₀)}, one
-/// multiplication; Σ_j log(1 + e^{e_j}) is accumulated as max(e_j, 0) plus the log of a product of
-/// factors in [1, 2], taken every 256 terms. A group whose E_j over- or underflows falls back to
+/// multiplication; Σ_j log(1 + e^{e_j}) is accumulated as max(e_j, 0) minus the log of a product of
+/// factors q_j ∈ [½, 1] (p_j or 1 − p_j, whichever is larger), taken every 256 terms; one division
+/// per term and no branch on the sign of e_j. A group whose E_j over- or underflows falls back to
 /// calling `exp` for every term. Cost per evaluation: n exponentials plus O(n·(m + K)) arithmetic,
 /// m ≈ 2–4 mode iterations, K nodes.
 final class MarginalLogitIntegral {
@@ -135,22 +136,36 @@ final class MarginalLogitIntegral {
     var b = modes[g].isFinite ? min(max(modes[g], -bound), bound) : 0
     let b0 = b
     var direct = false
-    for i in 0..<n {
-      let e = eta[first + i] + shift + w * b0
+    let base = shift + w * b0
+    var i = 0
+    while i + 2 <= n {
+      let e = SIMD2(eta[first + i], eta[first + i + 1]) + base
+      let big = exp(lanes: e)
+      offset[i] = e[0]
+      offset[i + 1] = e[1]
+      offsetExp[i] = big[0]
+      offsetExp[i + 1] = big[1]
+      i += 2
+    }
+    if i < n {
+      let e = eta[first + i] + base
       offset[i] = e
       offsetExp[i] = exp(e)
-      if !(offsetExp[i] > 0 && offsetExp[i].isFinite) { direct = true }
     }
-    /// p_j and the factor F_j with log(1 + e^{e_j}) = max(e_j, 0) + log F_j at b, given m = e^{ω(b − b₀)}.
-    @inline(__always) func parts(_ i: Int, _ shiftB: Double, _ m: Double) -> (e: Double, p: Double, factor: Double) {
+    for i in 0..<n where !(offsetExp[i] > 0 && offsetExp[i].isFinite) {
+      direct = true
+      break
+    }
+    /// e_j, p_j and q_j ∈ [½, 1] with log(1 + e^{e_j}) = max(e_j, 0) − log q_j (q_j = p_j for e_j ≥ 0,
+    /// 1 − p_j otherwise) at b, given m = e^{ω(b − b₀)}: one division, no branch on the sign of e_j
+    /// (1/(1 + e^{e_j}) is 1 − p_j; for e_j ≥ 0 p_j = 1 − that loses nothing, and an infinite e^{e_j}
+    /// gives p_j = 1, q_j = 1).
+    @inline(__always) func parts(_ i: Int, _ shiftB: Double, _ m: Double) -> (e: Double, p: Double, q: Double) {
       let e = offset[i] + shiftB
       let big = direct ? exp(e) : offsetExp[i] * m
-      if e >= 0 {
-        let f = 1 + 1 / big
-        return (e, 1 / f, f)
-      }
-      let f = 1 + big
-      return (e, big / f, f)
+      let inverse = 1 / (1 + big)
+      let p = e >= 0 ? 1 - inverse : big * inverse
+      return (e, p, e >= 0 ? p : inverse)
     }
     func multiplier(_ b: Double) -> Double {
       let m = exp(w * (b - b0))
@@ -167,10 +182,14 @@ final class MarginalLogitIntegral {
       let shiftB = w * (b - b0)
       var sumRes = 0.0
       var sumW = 0.0
-      for i in 0..<n {
-        let p = parts(i, shiftB, m).p
-        sumRes += y[first + i] - p
-        sumW += p * (1 - p)
+      if direct {
+        for i in 0..<n {
+          let p = parts(i, shiftB, m).p
+          sumRes += y[first + i] - p
+          sumW += p * (1 - p)
+        }
+      } else {
+        (sumRes, sumW) = modeSums(n: n, y: y.baseAddress! + first, m: m)
       }
       let hb = w * sumRes - b
       let hbb = -w * w * sumW - 1
@@ -198,22 +217,27 @@ final class MarginalLogitIntegral {
     var logProduct = 0.0
     let mMode = multiplier(b)
     let shiftMode = w * (b - b0)
-    for i in 0..<n {
-      let (e, p, factor) = parts(i, shiftMode, mMode)
-      modeProbability[i] = p
-      let wj = p * (1 - p)
-      let yj = y[first + i]
-      sumW += wj
-      sumW3 += wj * (1 - 2 * p)
-      sumRes += yj - p
-      linear += yj * e - max(e, 0)
-      product *= factor
-      if i & 255 == 255 {
-        logProduct += log(product)
-        product = 1
+    if direct {
+      for i in 0..<n {
+        let (e, p, q) = parts(i, shiftMode, mMode)
+        modeProbability[i] = p
+        let wj = p * (1 - p)
+        let yj = y[first + i]
+        sumW += wj
+        sumW3 += wj * (1 - 2 * p)
+        sumRes += yj - p
+        linear += yj * e - max(e, 0)
+        product *= q
+        if i & 255 == 255 {
+          logProduct += log(product)
+          product = 1
+        }
       }
+      logProduct += log(product)
+    } else {
+      (sumW, sumW3, sumRes, linear, logProduct) = modeQuantities(
+        n: n, y: y.baseAddress! + first, shiftB: shiftMode, m: mMode)
     }
-    logProduct += log(product)
     let h2 = -w * w * sumW - 1
     let h3 = -w * w * w * sumW3
     let s = 1 / (-h2).squareRoot()
@@ -226,7 +250,7 @@ final class MarginalLogitIntegral {
 
     guard let rule else {
       // Laplace: log I = h(b̂) + log ŝ.
-      let logI = linear - logProduct - b * b / 2 + logS
+      let logI = linear + logProduct - b * b / 2 + logS
       guard wantGradient else { return (logI, 0) }
       for i in 0..<n {
         let p = modeProbability[i]
@@ -250,21 +274,26 @@ final class MarginalLogitIntegral {
       var logProd = 0.0
       var sr = 0.0
       let base = node * n
-      for i in 0..<n {
-        let (e, p, factor) = parts(i, shiftB, m)
-        let yj = y[first + i]
-        let rj = yj - p
-        residuals[base + i] = rj
-        sr += rj
-        lin += yj * e - max(e, 0)
-        prod *= factor
-        if i & 255 == 255 {
-          logProd += log(prod)
-          prod = 1
+      if direct {
+        for i in 0..<n {
+          let (e, p, q) = parts(i, shiftB, m)
+          let yj = y[first + i]
+          let rj = yj - p
+          residuals[base + i] = rj
+          sr += rj
+          lin += yj * e - max(e, 0)
+          prod *= q
+          if i & 255 == 255 {
+            logProd += log(prod)
+            prod = 1
+          }
         }
+        logProd += log(prod)
+      } else {
+        (lin, logProd, sr) = nodeSums(
+          n: n, y: y.baseAddress! + first, shiftB: shiftB, m: m, residuals: residuals.baseAddress! + base)
       }
-      logProd += log(prod)
-      logTerms[node] = logWeights[node] + lin - logProd - bk * bk / 2 + t * t
+      logTerms[node] = logWeights[node] + lin + logProd - bk * bk / 2 + t * t
       nodeResiduals[node] = sr
     }
     var top = -Double.infinity
@@ -287,15 +316,187 @@ final class MarginalLogitIntegral {
       bSum += share * hb * root2s * rule.nodes[node]
       omegaTerm += share * bk * nodeResiduals[node]
     }
+    // ∂/∂η_j: the mode terms, then the node-weighted residuals node by node (contiguous rows).
     for i in 0..<n {
-      var weighted = 0.0
-      for node in 0..<k { weighted += nodeShares[node] * residuals[node * n + i] }
       let p = modeProbability[i]
       let wj = p * (1 - p)
       let dMode = w * wj / h2
       let dLogS = -0.5 * (-w * w * wj * (1 - 2 * p) + h3 * dMode) / h2
-      dEta[first + i] = weighted + aSum * dMode + (1 + bSum) * dLogS
+      dEta[first + i] = aSum * dMode + (1 + bSum) * dLogS
+    }
+    for node in 0..<k {
+      let share = nodeShares[node]
+      let base = node * n
+      for i in 0..<n { dEta[first + i] += share * residuals[base + i] }
     }
     return (logI, omegaTerm + aSum * dModeOmega + (1 + bSum) * dLogSOmega)
   }
+
+  /// Σ_j (y_j − p_j) and Σ_j p_j(1 − p_j) over a group at multiplier m (p_j from E_j·m, as in
+  /// `parts`), two rows at a time.
+  @inline(__always) private func modeSums(n: Int, y: UnsafePointer<Double>, m: Double) -> (res: Double, w: Double) {
+    let ex = UnsafePointer(offsetExp.baseAddress!)
+    var res = SIMD2<Double>.zero
+    var weight = SIMD2<Double>.zero
+    var i = 0
+    while i + 2 <= n {
+      let big = SIMD2(ex[i], ex[i + 1]) * m
+      let inverse = 1 / (1 + big)
+      let p = (big * inverse).replacing(with: 1 - inverse, where: big .>= 1)
+      res += SIMD2(y[i], y[i + 1]) - p
+      weight += p * (1 - p)
+      i += 2
+    }
+    var r = res.sum()
+    var s = weight.sum()
+    if i < n {
+      let big = ex[i] * m
+      let inverse = 1 / (1 + big)
+      let p = big >= 1 ? 1 - inverse : big * inverse
+      r += y[i] - p
+      s += p * (1 - p)
+    }
+    return (r, s)
+  }
+
+  /// One quadrature node's pass over a group at shift ω(b_k − b₀) and multiplier m: writes y_j − p_j
+  /// to `residuals` and returns Σ_j (y_j e_j − max(e_j, 0)), Σ_j log q_j (`parts`) and Σ_j (y_j − p_j),
+  /// two rows at a time.
+  @inline(__always) private func nodeSums(
+    n: Int, y: UnsafePointer<Double>, shiftB: Double, m: Double, residuals: UnsafeMutablePointer<Double>
+  ) -> (linear: Double, logProduct: Double, residual: Double) {
+    let off = UnsafePointer(offset.baseAddress!)
+    let ex = UnsafePointer(offsetExp.baseAddress!)
+    var linear = SIMD2<Double>.zero
+    var residual = SIMD2<Double>.zero
+    var product = SIMD2<Double>(repeating: 1)
+    var logProduct = 0.0
+    var i = 0
+    while i + 2 <= n {
+      let e = SIMD2(off[i], off[i + 1]) + shiftB
+      let big = SIMD2(ex[i], ex[i + 1]) * m
+      let inverse = 1 / (1 + big)
+      let positive = e .>= 0
+      let p = (big * inverse).replacing(with: 1 - inverse, where: positive)
+      let yv = SIMD2(y[i], y[i + 1])
+      let r = yv - p
+      residuals[i] = r[0]
+      residuals[i + 1] = r[1]
+      residual += r
+      linear += yv * e - e.replacing(with: 0, where: e .< 0)
+      product *= inverse.replacing(with: p, where: positive)
+      if i & 510 == 510 {
+        logProduct += log(product[0] * product[1])
+        product = SIMD2(repeating: 1)
+      }
+      i += 2
+    }
+    var lin = linear.sum()
+    var res = residual.sum()
+    var prod = product[0] * product[1]
+    if i < n {
+      let e = off[i] + shiftB
+      let big = ex[i] * m
+      let inverse = 1 / (1 + big)
+      let p = e >= 0 ? 1 - inverse : big * inverse
+      let r = y[i] - p
+      residuals[i] = r
+      res += r
+      lin += y[i] * e - max(e, 0)
+      prod *= e >= 0 ? p : inverse
+    }
+    logProduct += log(prod)
+    return (lin, logProduct, res)
+  }
+
+  /// The pass at the mode (shift ω(b̂ − b₀), multiplier m): writes p_j to `modeProbability` and returns
+  /// Σ w_j, Σ w_j(1 − 2p_j), Σ (y_j − p_j), Σ (y_j e_j − max(e_j, 0)) and Σ log q_j (`parts`),
+  /// w_j = p_j(1 − p_j), two rows at a time.
+  @inline(__always) private func modeQuantities(n: Int, y: UnsafePointer<Double>, shiftB: Double, m: Double) -> (
+    w: Double, w3: Double, residual: Double, linear: Double, logProduct: Double
+  ) {
+    let off = UnsafePointer(offset.baseAddress!)
+    let ex = UnsafePointer(offsetExp.baseAddress!)
+    let probability = modeProbability.baseAddress!
+    var weight = SIMD2<Double>.zero
+    var weight3 = SIMD2<Double>.zero
+    var residual = SIMD2<Double>.zero
+    var linear = SIMD2<Double>.zero
+    var product = SIMD2<Double>(repeating: 1)
+    var logProduct = 0.0
+    var i = 0
+    while i + 2 <= n {
+      let e = SIMD2(off[i], off[i + 1]) + shiftB
+      let big = SIMD2(ex[i], ex[i + 1]) * m
+      let inverse = 1 / (1 + big)
+      let positive = e .>= 0
+      let p = (big * inverse).replacing(with: 1 - inverse, where: positive)
+      probability[i] = p[0]
+      probability[i + 1] = p[1]
+      let yv = SIMD2(y[i], y[i + 1])
+      let wv = p * (1 - p)
+      weight += wv
+      weight3 += wv * (1 - 2 * p)
+      residual += yv - p
+      linear += yv * e - e.replacing(with: 0, where: e .< 0)
+      product *= inverse.replacing(with: p, where: positive)
+      if i & 510 == 510 {
+        logProduct += log(product[0] * product[1])
+        product = SIMD2(repeating: 1)
+      }
+      i += 2
+    }
+    var sums = (w: weight.sum(), w3: weight3.sum(), residual: residual.sum(), linear: linear.sum())
+    var prod = product[0] * product[1]
+    if i < n {
+      let e = off[i] + shiftB
+      let big = ex[i] * m
+      let inverse = 1 / (1 + big)
+      let p = e >= 0 ? 1 - inverse : big * inverse
+      probability[i] = p
+      let wj = p * (1 - p)
+      sums.w += wj
+      sums.w3 += wj * (1 - 2 * p)
+      sums.residual += y[i] - p
+      sums.linear += y[i] * e - max(e, 0)
+      prod *= e >= 0 ? p : inverse
+    }
+    logProduct += log(prod)
+    return (sums.w, sums.w3, sums.residual, sums.linear, logProduct)
+  }
+}
+
+/// e^x in two lanes at once, for the integrals' per-row exponentials: x = k ln 2 + r with |r| ≤ ½ ln 2
+/// (k rounded by adding 1.5·2⁵², ln 2 in two parts as in fdlibm so k·ln2_hi is exact), e^r by its
+/// Taylor polynomial of degree 13 (truncation below 5e-18 relative) and 2^k written into the
+/// exponent bits: within a few ulp of `exp`. Below −708 it returns 0 and above 709 +∞ (callers
+/// treat both as out of range and fall back to `exp`); NaN stays NaN.
+@inline(__always) func exp(lanes x: SIMD2<Double>) -> SIMD2<Double> {
+  let magic = SIMD2<Double>(repeating: 6_755_399_441_055_744)  // 1.5·2⁵²
+  // Clamped by selects (pointwiseMin/Max are not inlined).
+  let clamped = x.replacing(with: -708, where: x .< -708).replacing(with: 709, where: x .> 709)
+  let shifted = clamped * 1.442_695_040_888_963_4 + magic
+  let k = shifted - magic
+  let r = (clamped - k * 6.931_471_803_691_238_164_90e-01) - k * 1.908_214_929_270_587_700_02e-10
+  var poly = SIMD2<Double>(repeating: 1.0 / 6_227_020_800)  // 1/13!
+  poly = poly * r + 1.0 / 479_001_600
+  poly = poly * r + 1.0 / 39_916_800
+  poly = poly * r + 1.0 / 3_628_800
+  poly = poly * r + 1.0 / 362_880
+  poly = poly * r + 1.0 / 40_320
+  poly = poly * r + 1.0 / 5_040
+  poly = poly * r + 1.0 / 720
+  poly = poly * r + 1.0 / 120
+  poly = poly * r + 1.0 / 24
+  poly = poly * r + 1.0 / 6
+  poly = poly * r + 0.5
+  poly = poly * r + 1
+  poly = poly * r + 1
+  let kBits = unsafeBitCast(shifted, to: SIMD2<Int64>.self) &- unsafeBitCast(magic, to: SIMD2<Int64>.self)
+  let scale = unsafeBitCast((kBits &+ 1023) &<< 52, to: SIMD2<Double>.self)
+  var result = poly * scale
+  result.replace(with: 0, where: x .< -708)
+  result.replace(with: .infinity, where: x .> 709)
+  result.replace(with: .nan, where: x .!= x)
+  return result
 }

@@ -113,30 +113,34 @@ func bestCandidate(
   return best
 }
 
-/// The data-dependent part of a random-intercept logit: its fixed-effects design and integral.
+/// The data-dependent part of a random-intercept logit: its fixed-effects design and integral, and
+/// the buffers every evaluation reuses (one fit, one thread).
 final class RandomInterceptProblem {
   let design: Matrix
   let integral: MarginalLogitIntegral
   let groups: Int
+  private var eta: [Double]
   private var dEta: [Double]
   private var dOmega: [Double]
   private var omega: [Double]
+  private var dBeta: [Double]
 
   init(_ data: GroupedBinaryData, groupMeanOfX: Bool, integration: RandomEffectIntegration) throws(EstimationError) {
     design = data.design(withGroupMeanOfX: groupMeanOfX)
     integral = try MarginalLogitIntegral(y: data.y, groupStart: data.groupStart, integration: integration)
     groups = data.groupCount
-    dEta = [Double](repeating: 0, count: data.count)
+    eta = [Double](repeating: 0, count: data.count)
+    dEta = eta
     dOmega = [Double](repeating: 0, count: groups)
     omega = dOmega
+    dBeta = [Double](repeating: 0, count: design.cols)
   }
 
   /// −log L(β, τ); fills `gradient` (when non-empty on entry) with its gradient.
   func negativeLogLikelihood(_ theta: [Double], gradient: inout [Double]) throws(EstimationError) -> Double {
     let p = design.cols
-    let beta = Array(theta[0..<p])
     let tau = theta[p]
-    let eta = design.multiplied(byVector: beta)
+    multiplyDesign(design, by: theta, into: &eta)
     for g in 0..<groups { omega[g] = tau }
     let wantGradient = !gradient.isEmpty
     var dEtaBuffer: [Double] = []
@@ -144,11 +148,56 @@ final class RandomInterceptProblem {
     defer { if wantGradient { swap(&dEtaBuffer, &dEta) } }
     let logL = try integral.logLikelihood(eta: eta, mu: nil, omega: omega, dEta: &dEtaBuffer, dOmega: &dOmega)
     if wantGradient {
-      let dBeta = design.multiplied(byVector: dEtaBuffer, transposeSelf: true)
+      multiplyDesignTransposed(design, by: dEtaBuffer, into: &dBeta)
       for i in 0..<p { gradient[i] = -dBeta[i] }
       gradient[p] = -dOmega.reduce(0, +)
     }
     return logL.isFinite ? -logL : .infinity
+  }
+}
+
+/// η = Xβ for the first `design.cols` entries of `beta`, into the preallocated `eta`: column by
+/// column (a design here has 3 or 4 columns, where a BLAS call costs more than the arithmetic).
+func multiplyDesign(_ design: Matrix, by beta: [Double], into eta: inout [Double]) {
+  let n = design.rows
+  let p = design.cols
+  precondition(beta.count >= p && eta.count == n)
+  design.elements.withUnsafeBufferPointer { x in
+    eta.withUnsafeMutableBufferPointer { out in
+      let b0 = p > 0 ? beta[0] : 0
+      for j in 0..<n { out[j] = p > 0 ? x[j] * b0 : 0 }
+      for k in 1..<max(p, 1) {
+        let bk = beta[k]
+        let column = k * n
+        for j in 0..<n { out[j] += x[column + j] * bk }
+      }
+    }
+  }
+}
+
+/// Xᵀv into the preallocated `result` (length `design.cols`): four columns per pass over the rows,
+/// each with its own accumulator.
+func multiplyDesignTransposed(_ design: Matrix, by v: [Double], into result: inout [Double]) {
+  let n = design.rows
+  let p = design.cols
+  precondition(v.count == n && result.count == p)
+  design.elements.withUnsafeBufferPointer { x in
+    v.withUnsafeBufferPointer { v in
+      var k = 0
+      while k < p {
+        let width = min(4, p - k)
+        var acc = SIMD4<Double>(repeating: 0)
+        let c0 = k * n
+        let c1 = (k + min(1, width - 1)) * n
+        let c2 = (k + min(2, width - 1)) * n
+        let c3 = (k + min(3, width - 1)) * n
+        for j in 0..<n {
+          acc += SIMD4(x[c0 + j], x[c1 + j], x[c2 + j], x[c3 + j]) * v[j]
+        }
+        for i in 0..<width { result[k + i] = acc[i] }
+        k += width
+      }
+    }
   }
 }
 
