@@ -3,12 +3,82 @@ import ReplicateEngine
 /// The built-in benchmarks that `study bench` runs: the engine's throughput, then each family's fit times.
 public enum Benchmarks {
   public static let families: [BenchmarkFamily] = [
-    BenchmarkFamily(name: "engine", lines: { reps in try engineLines(reps: reps) }),
-    BenchmarkFamily(name: "rank-recovery", lines: { _ in RankRecoveryBenchmarks.lines() }),
-    BenchmarkFamily(name: "grouped-slopes", lines: { _ in GroupedSlopesBenchmarks.lines() }),
-    BenchmarkFamily(name: "crossed-effects", lines: { _ in CrossedEffectsBenchmarks.lines() }),
-    BenchmarkFamily(name: "confounded-logit", lines: { _ in ConfoundedLogitBenchmarks.lines() }),
+    BenchmarkFamily(name: "engine", lines: { reps in try engineLines(reps: reps) }, peers: Peers.engine),
+    BenchmarkFamily(name: "rank-recovery", lines: { _ in RankRecoveryBenchmarks.lines() }, peers: Peers.rankRecovery),
+    BenchmarkFamily(name: "grouped-slopes", lines: { _ in GroupedSlopesBenchmarks.lines() }, peers: Peers.groupedSlopes),
+    BenchmarkFamily(name: "crossed-effects", lines: { _ in CrossedEffectsBenchmarks.lines() }, peers: Peers.crossedEffects),
+    BenchmarkFamily(name: "confounded-logit", lines: { _ in ConfoundedLogitBenchmarks.lines() }, peers: Peers.confoundedLogit),
   ]
+
+  /// The Python peers each family is compared with under `study bench --peers DIR` (the scripts of
+  /// the peers' README: same designs, the tools a user of the field would reach for).
+  public enum Peers {
+    static let rankRecoveryScript = "rank_recovery.py"
+    static let rankRecoveryArguments = ["--reps", "20"]
+    static let theirReplicate =
+      "theirs: median per replicate at N=T=100 over their 12 cells (simulate + demean + eigen + 2 selectors IC_p2, ER + 1 crabbymetrics fit)"
+
+    /// The engine's replicate (a whole run, bookkeeping included) against the peer's replicate.
+    public static let engine = PeerComparison(
+      script: rankRecoveryScript, arguments: rankRecoveryArguments,
+      pairs: [
+        .init(
+          ours: "wall time per replicate, 1 thread", theirs: "replicate 100x100",
+          note: "ours: engine run, wall / reps (draw + 9 selectors + 1 IFE fit + bookkeeping); " + theirReplicate)
+      ], timeout: 300, parse: PeerOutputs.rankRecovery)
+
+    /// The rank-recovery kernel (median replicate, no engine) against the peer's replicate.
+    public static let rankRecovery = PeerComparison(
+      script: rankRecoveryScript, arguments: rankRecoveryArguments,
+      pairs: [
+        .init(
+          ours: "rank-recovery kernel: draw + spectrum + 9 selectors + 1 IFE fit", theirs: "replicate 100x100",
+          note: "ours: median replicate, 1 thread (draw + spectrum + 9 selectors + 1 IFE fit); " + theirReplicate),
+        .init(
+          ours: "one IFE fit at r = 3 from the spectrum", theirs: "fit 100x100",
+          note: "ours: IFE fit reusing the shared spectrum; theirs: one crabbymetrics InteractiveFixedEffects fit from the panel"),
+      ], timeout: 300, parse: PeerOutputs.rankRecovery)
+
+    public static let confoundedLogit = PeerComparison(
+      script: "confounded_logit.py", arguments: ["--reps", "10"],
+      pairs: [
+        .init(ours: "confounded-logit naive fit", theirs: "naive", note: "G=30, n=2000; median per fit; theirs statsmodels Logit"),
+        .init(
+          ours: "confounded-logit fixed-effects fit", theirs: "fe_dummies", note: "theirs statsmodels Logit with group dummies"),
+        .init(ours: "confounded-logit conditional fit", theirs: "cond_logit", note: "theirs statsmodels ConditionalLogit"),
+        .init(
+          ours: "confounded-logit random-intercept (Laplace) fit", theirs: "glmer_re",
+          note: "both Laplace; theirs interlace glmer"),
+        .init(
+          ours: "confounded-logit random-intercept fit", theirs: "glmer_re",
+          note: "ours adaptive Gauss–Hermite, 7 nodes; theirs interlace glmer, Laplace"),
+        .init(
+          ours: "confounded-logit mundlak fit", theirs: "glmer_mundlak",
+          note: "ours adaptive Gauss–Hermite, 7 nodes; theirs interlace glmer, Laplace"),
+        .init(
+          ours: "confounded-logit replicate, all 6 methods", theirs: "replicate",
+          note: "ours: draw + our 6 methods; theirs: simulate + their 8 estimators"),
+      ], timeout: 600, parse: PeerOutputs.confoundedLogit)
+
+    public static let crossedEffects = PeerComparison(
+      script: "crossed_lmm.py", arguments: ["--reps", "5", "--methods", "sm,interlace"],
+      pairs: [
+        .init(
+          ours: "crossed-effects default-preset REML fit", theirs: "sm",
+          note: "200 students × 5, 50 teachers; build + REML fit, median; theirs statsmodels MixedLM (vc_formula)"),
+        .init(
+          ours: "crossed-effects default-preset REML fit", theirs: "interlace",
+          note: "same; theirs interlace-lme (SuperLU)"),
+      ], timeout: 600, parse: PeerOutputs.crossedLMM)
+
+    public static let groupedSlopes = PeerComparison(
+      script: "grouped_slopes.py", arguments: ["--reps", "2", "--cells", "100x20x2"],
+      pairs: [
+        .init(
+          ours: "C-Lasso-IFE K=3 R=2 (su-ju)", theirs: "100x20x2",
+          note: "N=100, T=20, R=2, 3 groups; ours median fit, theirs median replicate of 2 (simulate + Su–Ju reference, numba compile excluded)")
+      ], timeout: 600, parse: PeerOutputs.groupedSlopes)
+  }
 
   /// Replicates per second of rank-recovery at N = T = 100, r = 3 with 1 and 2 threads, their
   /// ratio, wall time per replicate, and the split between drawing data and estimating.

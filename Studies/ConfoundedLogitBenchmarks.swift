@@ -43,6 +43,23 @@ public enum ConfoundedLogitBenchmarks {
           "confounded-logit \(name) fit", times.isEmpty ? .nan : median(times) * 1000, "ms",
           note: note + (failures > 0 ? "; \(failures) fits failed" : "")))
     }
+    // The whole replicate as the study runs it: draw + every method.
+    let condition = Condition(names: ["groups", "individuals"], values: ["\(design.groups)", "\(design.individuals)"])
+    var replicateTimes: [Double] = []
+    var replicateFailure: String?
+    for i in 0..<draws {
+      do {
+        replicateTimes.append(
+          try Stopwatch.seconds { _ = try confoundedLogitStudy.replicate(condition, index: i, seed: confoundedLogitStudy.seed) })
+      } catch {
+        replicateFailure = "\(error)"
+      }
+    }
+    lines.append(
+      BenchmarkLine(
+        "confounded-logit replicate, all \(confoundedLogitMethods.count) methods",
+        replicateTimes.isEmpty ? .nan : median(replicateTimes) * 1000, "ms",
+        note: note + "; draw + every method" + (replicateFailure.map { "; failed: \($0)" } ?? "")))
     return lines
   }
 
