@@ -16,7 +16,7 @@ public enum Benchmarks {
     static let rankRecoveryScript = "rank_recovery.py"
     static let rankRecoveryArguments = ["--reps", "20"]
     static let theirReplicate =
-      "theirs: median per replicate at N=T=100 over their 12 cells (simulate + demean + eigen + 2 selectors IC_p2, ER + 1 crabbymetrics fit)"
+      "theirs: median over their 24 cells at N=T=100 of the median replicate (simulate + demean + eigen + 2 selectors IC_p2, ER + 1 crabbymetrics fit; numpy BLAS threads as installed)"
 
     /// The engine's replicate (a whole run, bookkeeping included) against the peer's replicate.
     public static let engine = PeerComparison(

@@ -82,8 +82,11 @@ extension StudyCommand {
           for row in found where row.theirSeconds == nil {
             problems.append("\(family.name): no '\(row.theirs)' timing in the output of \(peers.script)")
           }
+          for row in found where row.ourSeconds == nil {
+            problems.append("\(family.name): no time for our '\(row.ours)' (line missing or failed)")
+          }
         case .failure(let failure):
-          problems.append("\(family.name): peer comparison not run: \(failure.description)")
+          problems.append("not run for \(family.name): \(failure.description)")
         case nil: break
         }
       }

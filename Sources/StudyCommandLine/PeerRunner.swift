@@ -76,7 +76,9 @@ struct PeerRunner {
     let (stdout, stderr) = collected.texts()
     guard process.terminationReason == .exit, process.terminationStatus == 0 else {
       let last = stderr.split(separator: "\n").last.map(String.init) ?? "no message"
-      throw Failure(description: "\(peers.script) failed (status \(process.terminationStatus)): \(last)")
+      throw Failure(
+        description: "\(peers.script) failed (status \(process.terminationStatus)): \(last)"
+          + (last.contains("ModuleNotFoundError") ? " (set up the peers' environment, see \(directory)/README.md, and pass --python)" : ""))
     }
     let seconds = peers.parse(stdout)
     guard !seconds.isEmpty else { throw Failure(description: "could not read any timing in the output of \(peers.script)") }
