@@ -26,11 +26,8 @@ extension StudyRun {
     let stored = try ResultStore.readFingerprint(storeURL)
     let conditions = try manifest.conditions.map { try study.condition(parsing: $0) }
     let bound = try ResultStore(url: storeURL, fingerprint: StudyFingerprint(study: study, seed: stored.seed)).bind(conditions)
-    let summarizer = try Summarizer(study: study, conditions: conditions, reps: manifest.reps, paired: paired, reference: reference)
-    return Report(
-      study: study, conditions: conditions, reps: manifest.reps, seed: stored.seed,
-      summary: try summarizer.summary(from: bound), failures: try summarizer.failureDigests(from: bound),
-      reference: summarizer.reference)
+    return try Summarizer(study: study, conditions: conditions, reps: manifest.reps, paired: paired, reference: reference)
+      .report(from: bound, seed: stored.seed)
   }
 
   /// What `check` found.

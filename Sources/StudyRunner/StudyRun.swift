@@ -96,10 +96,7 @@ public struct StudyRun: Sendable {
 
   /// The run's tables from rows in a store or in memory.
   public func report(from source: any RowSource) throws -> Report {
-    let s = try summarizer()
-    return Report(
-      study: study, conditions: conditions, reps: settings.reps, seed: seed, summary: try s.summary(from: source),
-      failures: try s.failureDigests(from: source), reference: s.reference)
+    try summarizer().report(from: source, seed: seed)
   }
 
   /// Runs every replicate in memory (no store) and returns the tables.

@@ -12,13 +12,16 @@ public struct Report: Sendable {
   public let reference: String?
 
   public init(_ result: RunResult, paired: Bool = false) {
-    // Cannot throw: the study's own reference names one of its methods (checked when the study is
-    // built), and an in-memory run has nothing to fail to read.
+    // Does not throw in practice: the study's own reference names one of its methods (checked when
+    // the study is built), and an in-memory run has nothing to fail to read.
     let summarizer = try? Summarizer(study: result.study, conditions: result.conditions, reps: result.reps, paired: paired)
-    self.init(
-      study: result.study, conditions: result.conditions, reps: result.reps, seed: result.seed,
-      summary: (try? summarizer?.summary(from: result)) ?? [], failures: (try? summarizer?.failureDigests(from: result)) ?? [],
-      reference: summarizer?.reference)
+    if let report = try? summarizer?.report(from: result, seed: result.seed) {
+      self = report
+    } else {
+      self.init(
+        study: result.study, conditions: result.conditions, reps: result.reps, seed: result.seed, summary: [], failures: [],
+        reference: summarizer?.reference)
+    }
   }
 
   public init(

@@ -122,6 +122,14 @@ public struct Summarizer {
     return out
   }
 
+  /// The tables of these conditions from `source`: every cell's measures and the failure digests,
+  /// with the reference in force, for a run under `seed`.
+  public func report(from source: any RowSource, seed: UInt64) throws -> Report {
+    Report(
+      study: study, conditions: conditions, reps: reps, seed: seed, summary: try summary(from: source),
+      failures: try failureDigests(from: source), reference: reference)
+  }
+
   /// The first `limit` distinct failure messages per condition × method, with their counts.
   public func failureDigests(from source: any RowSource, limit: Int = 3) throws -> [FailureDigest] {
     var out: [FailureDigest] = []
