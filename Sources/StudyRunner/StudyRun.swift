@@ -19,18 +19,14 @@ public struct StudyRun: Sendable {
   /// condition of the grid, each failure as one sentence.
   public init(_ study: Study, _ settings: RunSettings = RunSettings()) throws {
     try study.checkDefinition()
-    guard settings.reps >= 1 else { throw StudyError.invalidArgument("--reps must be at least 1 (got \(settings.reps))") }
-    guard settings.reps <= Int(Int32.max) else {
-      throw StudyError.invalidArgument("--reps must be at most \(Int32.max) (got \(settings.reps))")
-    }
-    guard settings.threads >= 1 else { throw StudyError.invalidArgument("--threads must be at least 1 (got \(settings.threads))") }
-    guard settings.threads <= 1024 else { throw StudyError.invalidArgument("--threads must be at most 1024 (got \(settings.threads))") }
+    let seed = settings.seed ?? study.seed
+    try RunOptions(reps: settings.reps, seed: seed, threads: settings.threads).check()
     let conditions = try study.grid(settings: settings.settings)
     for c in conditions { try Engine.validate(study, c, threads: settings.threads) }
     self.study = study
     self.settings = settings
     self.conditions = conditions
-    self.seed = settings.seed ?? study.seed
+    self.seed = seed
     _ = try summarizer()  // checks the reference method
   }
 

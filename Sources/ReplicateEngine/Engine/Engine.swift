@@ -15,6 +15,15 @@ public struct RunOptions: Sendable {
     self.threads = threads
     self.progress = progress
   }
+
+  /// Throws one sentence for replicates outside 1…2³¹−1 (replicates are stored as 32-bit
+  /// integers) or threads outside 1…1024.
+  public func check() throws(StudyError) {
+    guard reps >= 1 else { throw .invalidArgument("--reps must be at least 1 (got \(reps))") }
+    guard reps <= Int(Int32.max) else { throw .invalidArgument("--reps must be at most \(Int32.max) (got \(reps))") }
+    guard threads >= 1 else { throw .invalidArgument("--threads must be at least 1 (got \(threads))") }
+    guard threads <= 1024 else { throw .invalidArgument("--threads must be at most 1024 (got \(threads))") }
+  }
 }
 
 /// Where the time of a run went (wall-clock seconds summed over worker threads).
@@ -49,8 +58,7 @@ public enum Engine {
   public static func execute(
     _ study: Study, conditions: [Condition], work: WorkList, options: RunOptions, sink: any ResultSink
   ) throws -> RunTiming {
-    guard options.reps >= 1 else { throw StudyError.invalidArgument("--reps must be at least 1 (got \(options.reps))") }
-    guard options.threads >= 1 else { throw StudyError.invalidArgument("--threads must be at least 1 (got \(options.threads))") }
+    try options.check()
     try study.checkDefinition()
     for c in conditions { try validate(study, c, threads: options.threads) }
     if let first = work.first { try study.preflight(conditions[first.condition], seed: options.seed) }
