@@ -14,10 +14,10 @@ import Synchronization
 /// ```
 public enum StudyCommandLine {
   /// Names no study may take: `NAME` is short for `run NAME`, so a study named like a subcommand
-  /// could never be run that way.
-  public static let reservedNames: Set<String> = [
-    "run", "list", "show", "bench", "check", "merge", "baseline", "new", "help", "plot",
-  ]
+  /// (or `help`, or `plot`, the figures script's verb) could never be run that way.
+  public static var reservedNames: Set<String> {
+    Set(StudyCommand.subcommands.map { $0._commandName }).union(["help", "plot"])
+  }
 
   /// Parses the process's arguments (or `arguments`), runs the command and exits: status 0 on
   /// success, non-zero with one sentence on stderr otherwise. Every study's definition is checked
