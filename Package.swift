@@ -28,8 +28,10 @@ let package = Package(
     .target(name: "RandomStreams", dependencies: ["CGSL", "LinearAlgebra"], swiftSettings: optimisedInDebug),
     .target(name: "NumericalMethods", dependencies: ["CGSL", "LinearAlgebra"], swiftSettings: optimisedInDebug),
     .target(name: "DataGeneration", dependencies: ["LinearAlgebra", "RandomStreams"], swiftSettings: optimisedInDebug),
+    .target(name: "Sampling", dependencies: ["RandomStreams", "NumericalMethods"], swiftSettings: optimisedInDebug),
     .target(
-      name: "Estimators", dependencies: ["LinearAlgebra", "NumericalMethods", "RandomStreams"], swiftSettings: optimisedInDebug),
+      name: "Estimators", dependencies: ["LinearAlgebra", "NumericalMethods", "RandomStreams", "Sampling"],
+      swiftSettings: optimisedInDebug),
     .target(
       name: "ReplicateEngine",
       dependencies: ["LinearAlgebra", "RandomStreams", "NumericalMethods", "DataGeneration", "Estimators"],
@@ -49,7 +51,7 @@ let package = Package(
       name: "SimStudy",
       dependencies: [
         "DataGeneration", "Estimators", "LinearAlgebra", "NumericalMethods", "RandomStreams", "ReplicateEngine",
-        "ResultStore", "StudyCommandLine", "StudyRunner", "Studies",
+        "ResultStore", "Sampling", "StudyCommandLine", "StudyRunner", "Studies",
       ]),
     .executableTarget(name: "StudyCLI", dependencies: ["SimStudy"]),
 
@@ -70,6 +72,7 @@ let package = Package(
     .testTarget(name: "ResultStoreTests", dependencies: ["ResultStore", "StudyRunner", "ReplicateEngine", "Estimators", "TestSupport"]),
     .testTarget(name: "StudiesTests", dependencies: ["Studies", "StudyCommandLine", "ReplicateEngine", "Estimators", "TestSupport"]),
     .testTarget(name: "StudyCLITests", dependencies: ["SimStudy", "StudyCommandLine", "TestSupport"]),
+    .testTarget(name: "SamplingTests", dependencies: ["Sampling", "RandomStreams", "TestSupport"]),
     .testTarget(name: "EstimatorsTests", dependencies: ["Estimators", "LinearAlgebra", "RandomStreams", "TestSupport"]),
     .testTarget(
       name: "CrossedEffectsTests",

@@ -9,6 +9,7 @@
 @_exported import RandomStreams
 @_exported import ReplicateEngine
 @_exported import ResultStore
+@_exported import Sampling
 @_exported import StudyCommandLine
 @_exported import StudyRunner
 @_exported import Studies
