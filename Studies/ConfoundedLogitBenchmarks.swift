@@ -26,7 +26,7 @@ public enum ConfoundedLogitBenchmarks {
     let laplace = RandomInterceptLogit(integration: .laplace)
     let methods: [(String, (GroupedBinaryData) throws -> Void)] =
       confoundedLogitMethods.map { method in
-        (method.name, { data in _ = try method.run(data, Condition(names: [], values: [])) })
+        (method.name, { data in _ = try method.run(data, Condition(names: [], values: []), StreamKey()) })
       } + [("random-intercept (Laplace)", { data in _ = try laplace.fit(data) })]
     for (name, fit) in methods {
       var times: [Double] = []

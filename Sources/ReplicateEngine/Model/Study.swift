@@ -77,7 +77,7 @@ public struct Study: Sendable {
       for method in methods {
         let t0 = clock.now
         do {
-          let out = try method.run(draw.sample, condition)
+          let out = try method.run(draw.sample, condition, method.streamKey(replicate: rng.key))
           outcomes.append(
             MethodOutcome(
               status: out.fit.converged ? .ok : .notConverged, message: out.fit.converged ? nil : out.fit.message,

@@ -1,3 +1,4 @@
+import RandomStreams
 import Estimators
 
 /// One data set with the true values of the estimands it was drawn under.
@@ -13,14 +14,34 @@ public struct Draw<Sample> {
 
 /// A method compared in a study: a name, a description of its settings (part of the study's
 /// fingerprint), and the function that estimates from one sample of one condition.
+///
+/// A method that needs random numbers of its own (an MCMC sampler, a bootstrap) is built with
+/// `init(_:settings:randomised:)`: it receives the key of a stream that belongs to it on that
+/// replicate — the replicate's key with "method" and the method's name appended — so its draws are
+/// independent of the data's and of every other method's, and a replicate gives the same bits at
+/// any thread count, on replay and after a resume.
 public struct StudyMethod<Sample>: Sendable {
   public let name: String
   public let settings: String
-  public let run: @Sendable (Sample, Condition) throws -> MethodOutput
+  /// Estimates from a sample of a condition; the key is this method's own stream key on the replicate.
+  public let run: @Sendable (Sample, Condition, StreamKey) throws -> MethodOutput
   public init(_ name: String, settings: String = "", run: @escaping @Sendable (Sample, Condition) throws -> MethodOutput) {
     self.name = name
     self.settings = settings
+    self.run = { sample, condition, _ in try run(sample, condition) }
+  }
+  /// A method that draws random numbers: `run` gets the key of its own stream on the replicate
+  /// (make a `RandomStream(key:)` of it, or derive further keys with `appending`).
+  public init(
+    _ name: String, settings: String = "", randomised run: @escaping @Sendable (Sample, Condition, StreamKey) throws -> MethodOutput
+  ) {
+    self.name = name
+    self.settings = settings
     self.run = run
+  }
+  /// The key of this method's stream on the replicate whose data came from `replicateKey`.
+  public func streamKey(replicate replicateKey: StreamKey) -> StreamKey {
+    replicateKey.appending("method").appending(name)
   }
 }
 
