@@ -20,3 +20,10 @@ public enum StudentT {
     t.isNaN ? .nan : 2 * gsl_cdf_tdist_Q(abs(t), nu)
   }
 }
+
+/// The χ² distribution (GSL's `gsl_cdf_chisq_*`), for goodness-of-fit tests.
+public enum ChiSquared {
+  public static func cdf(_ x: Double, degreesOfFreedom nu: Double) -> Double { gsl_cdf_chisq_P(x, nu) }
+  /// P(X > x), accurate in the upper tail: the p-value of a χ² statistic x.
+  public static func survival(_ x: Double, degreesOfFreedom nu: Double) -> Double { gsl_cdf_chisq_Q(x, nu) }
+}

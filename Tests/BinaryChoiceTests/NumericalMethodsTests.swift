@@ -71,3 +71,13 @@ import TestSupport
     #expect(h.maxAbsDifference(exact) < 1e-8)
   }
 }
+
+/// χ²₂ has survival function exp(−x/2) exactly; the 95 % point of χ²₉ is 16.919 (any χ² table,
+/// e.g. NIST/SEMATECH e-Handbook §1.3.6.7.4, to the 3 decimals printed there).
+@Test func chiSquaredMatchesClosedFormAndTable() {
+  for x in [0.1, 1.0, 3.7, 12.0] {
+    #expect(abs(ChiSquared.survival(x, degreesOfFreedom: 2) - exp(-x / 2)) < 1e-14)
+    #expect(abs(ChiSquared.cdf(x, degreesOfFreedom: 2) - (1 - exp(-x / 2))) < 1e-14)
+  }
+  #expect(abs(ChiSquared.survival(16.919, degreesOfFreedom: 9) - 0.05) < 2e-5)
+}
