@@ -15,8 +15,13 @@ public struct NUTSSettings: Sendable, Equatable {
   /// fewer divergences, and longer trajectories.
   public var targetAcceptance: Double = 0.8
   /// How the diagonal metric is adapted. The default is the scheme that reached a given bulk ESS
-  /// with fewer gradient evaluations on an ill-conditioned Gaussian and a hierarchical logistic
-  /// model (NUTSTests, `adaptationSchemeComparison`).
+  /// with fewer gradient evaluations (NUTSTests, `adaptationSchemeComparison`; 4 chains × (1000 +
+  /// 1000), 3 seeds, minimum bulk ESS over coordinates per gradient evaluation, warm-up included):
+  /// on a 100-d Gaussian with sds log-spaced over 0.01…100, 0.093 for `gradientBased` against 0.010
+  /// for `windowed` (≈ 61 000 against ≈ 440 000 gradients per fit: the windowed scheme's unit metric
+  /// saturates the tree depth through its 75-iteration initial buffer); on a non-centred hierarchical
+  /// logistic model (23 parameters, 400 rows), 0.022–0.025 against 0.015–0.017 (≈ 61 000 against
+  /// ≈ 94 000 gradients per fit).
   public var metricAdaptation: MetricAdaptation = .gradientBased
   /// The initial point is drawn uniformly on (−r, r) in every unconstrained coordinate, as Stan does
   /// with r = 2; redrawn up to 100 times until the log density and its gradient are finite.
