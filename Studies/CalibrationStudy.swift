@@ -70,7 +70,7 @@ let rankUniformity: [ExtraMeasure] = [
 
 func chiSquareOfRanks(_ ranks: [Double]) -> Double {
   var counts = [Double](repeating: 0, count: 10)
-  for r in ranks { counts[min(9, Int(r * Double(calibrationRankDraws)) / 10)] += 1 }
+  for r in ranks { counts[min(9, Int((r * Double(calibrationRankDraws)).rounded()) / 10)] += 1 }
   let expected = Double(ranks.count) / 10
   return counts.reduce(0) { $0 + ($1 - expected) * ($1 - expected) / expected }
 }

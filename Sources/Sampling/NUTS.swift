@@ -42,6 +42,14 @@ public struct NUTSSettings: Sendable, Equatable {
   }
 }
 
+extension NUTSSettings: CustomStringConvertible {
+  /// The settings in one line ("4 chains × (1000 warm-up + 1000 draws), …"), as a study's method
+  /// settings and the fingerprint show them.
+  public var description: String {
+    "\(chains) chains × (\(warmup) warm-up + \(draws) draws), max depth \(maxTreeDepth), δ \(targetAcceptance), \(metricAdaptation.rawValue) metric"
+  }
+}
+
 /// The output of one chain.
 public struct ChainOutput: Sendable {
   /// d, the number of unconstrained coordinates.
