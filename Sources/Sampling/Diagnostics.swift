@@ -31,17 +31,15 @@ public enum Diagnostics {
   /// Python's `max(bulk, folded)` in arviz does.
   public static func rhat(_ chains: [[Double]]) -> Double {
     guard let s = SplitChains(chains, minimumChains: 2) else { return .nan }
-    let bulk = splitRhat(rankNormalised(s.values), chains: s.chains, draws: s.draws)
-    let med = median(s.values)
-    let folded = splitRhat(rankNormalised(s.values.map { abs($0 - med) }), chains: s.chains, draws: s.draws)
-    return folded > bulk ? folded : bulk
+    let ranked = RankedDraws(s.values)
+    return rankRhat(ranked, s)
   }
 
   /// Bulk ESS: the ESS of the rank-normalised split chains, a measure of how well the centre of
   /// the distribution is explored that is also defined for heavy tails (no finite mean needed).
   public static func essBulk(_ chains: [[Double]]) -> Double {
     guard let s = SplitChains(chains, minimumChains: 1) else { return .nan }
-    return ess(rankNormalised(s.values), chains: s.chains, draws: s.draws)
+    return ess(RankedDraws(s.values).normalScores(), chains: s.chains, draws: s.draws)
   }
 
   /// Tail ESS: the smaller of the split-chain ESS of the indicators I(x ≤ q₀.₀₅) and I(x ≤ q₀.₉₅),
@@ -50,14 +48,7 @@ public enum Diagnostics {
   /// estimated.
   public static func essTail(_ chains: [[Double]]) -> Double {
     guard let s = SplitChains(chains, minimumChains: 1) else { return .nan }
-    let sorted = chains.joined().sorted()
-    var result = Double.infinity
-    for p in [0.05, 0.95] {
-      let q = typeSevenQuantileAsMquantiles(sorted, p)
-      let e = ess(s.values.map { $0 <= q ? 1 : 0 }, chains: s.chains, draws: s.draws)
-      if !(e >= result) { result = e }  // min that propagates NaN
-    }
-    return result
+    return tailEss(s, sortedDraws: chains.joined().sorted())
   }
 
   /// ESS of the mean: the split-chain ESS of the draws themselves (no rank normalisation), the
@@ -73,6 +64,30 @@ public enum Diagnostics {
     guard SplitChains(chains, minimumChains: 1) != nil else { return .nan }
     let all = Array(chains.joined())
     return (variance(all, ddof: 1)).squareRoot() / essMean(chains).squareRoot()
+  }
+
+  /// All five diagnostics of one parameter, computed together: one sort of the draws serves the
+  /// bulk ranks, the median, the folded ranks (merged outward from the median) and the tail
+  /// quantiles, so this costs about as much as `rhat` alone. Each field equals the function of
+  /// the same name.
+  public struct Summary: Sendable, Equatable {
+    public let rhat, essBulk, essTail, essMean, mcseMean: Double
+  }
+
+  /// `Summary` of one parameter's chains (R̂ is NaN for a single chain, as `rhat`).
+  public static func summary(_ chains: [[Double]]) -> Summary {
+    guard let s = SplitChains(chains, minimumChains: 1) else {
+      return Summary(rhat: .nan, essBulk: .nan, essTail: .nan, essMean: .nan, mcseMean: .nan)
+    }
+    let ranked = RankedDraws(s.values)
+    let rhat = chains.count >= 2 ? rankRhat(ranked, s) : .nan
+    let essBulk = ess(ranked.normalScores(), chains: s.chains, draws: s.draws)
+    // with an even chain length the split draws are all the draws
+    let sortedAll = s.values.count == chains.count * chains[0].count ? ranked.sortedValues : chains.joined().sorted()
+    let essTail = tailEss(s, sortedDraws: sortedAll)
+    let essMean = ess(s.values, chains: s.chains, draws: s.draws)
+    let sd = variance(chains.joined(), ddof: 1).squareRoot()
+    return Summary(rhat: rhat, essBulk: essBulk, essTail: essTail, essMean: essMean, mcseMean: sd / essMean.squareRoot())
   }
 
   /// The p-quantile of `values` by linear interpolation between order statistics (Hyndman & Fan
@@ -138,31 +153,101 @@ public enum Diagnostics {
     }
   }
 
+  /// The split draws with their sort order, from which both rank normalisations are read.
+  ///
   /// Rank normalisation: z = Φ⁻¹((r − 3/8)/(N + 1/4)) with r the rank of each value among all N
-  /// (1-based, ties given their average rank) — Blom's (1958) offset c = 3/8 in (r − c)/(N − 2c + 1).
-  static func rankNormalised(_ x: [Double]) -> [Double] {
-    let n = x.count
-    let order = x.indices.sorted { x[$0] < x[$1] }
-    var z = [Double](repeating: 0, count: n)
-    let denominator = Double(n) + 0.25
-    var i = 0
-    while i < n {
-      var j = i + 1
-      while j < n && x[order[j]] == x[order[i]] { j += 1 }
-      // positions i..<j tie; their ranks i+1 … j average to (i + 1 + j)/2
-      let rank = Double(i + 1 + j) / 2
-      let value = StandardNormal.quantile((rank - 0.375) / denominator)
-      for k in i..<j { z[order[k]] = value }
-      i = j
+  /// (1-based, ties given their average rank) — Blom's (1958) offset c = 3/8 in
+  /// (r − c)/(N − 2c + 1). The folded values |x − median| are ordered without a second sort:
+  /// v ↦ |v − m| is non-increasing below the median and non-decreasing above it (also after
+  /// rounding), so merging the two runs outward from the median orders them.
+  struct RankedDraws {
+    let values: [Double]
+    /// indices of `values` in increasing order of value
+    let order: [Int]
+    let sortedValues: [Double]
+    /// Φ⁻¹((r − 3/8)/(N + 1/4)) for r = 1 … N: the scores of untied ranks, shared by both
+    /// normalisations (ties get their own).
+    let scores: [Double]
+
+    init(_ values: [Double]) {
+      self.values = values
+      var pairs = values.indices.map { (values[$0], $0) }
+      pairs.sort { $0.0 < $1.0 }
+      order = pairs.map(\.1)
+      sortedValues = pairs.map(\.0)
+      let denominator = Double(values.count) + 0.25
+      scores = (1...values.count).map { StandardNormal.quantile((Double($0) - 0.375) / denominator) }
     }
-    return z
+
+    /// The median (mean of the two middle values for an even count), as `np.median`.
+    var median: Double {
+      let n = sortedValues.count
+      return n % 2 == 1 ? sortedValues[n / 2] : (sortedValues[n / 2 - 1] + sortedValues[n / 2]) / 2
+    }
+
+    /// Rank-normalised values (z-scores of the ranks), in the order of `values`.
+    func normalScores() -> [Double] { scoresOf(order: order) { values[$0] } }
+
+    /// Rank-normalised |x − median|, in the order of `values`.
+    func foldedNormalScores() -> [Double] {
+      let m = median
+      let n = sortedValues.count
+      var upper = sortedValues.firstIndex { $0 >= m } ?? n  // first position of the upper run
+      var lower = upper - 1
+      var foldedOrder = [Int]()
+      foldedOrder.reserveCapacity(n)
+      while lower >= 0 || upper < n {
+        if upper == n || (lower >= 0 && abs(sortedValues[lower] - m) <= abs(sortedValues[upper] - m)) {
+          foldedOrder.append(order[lower])
+          lower -= 1
+        } else {
+          foldedOrder.append(order[upper])
+          upper += 1
+        }
+      }
+      return scoresOf(order: foldedOrder) { abs(values[$0] - m) }
+    }
+
+    /// z-scores of average ranks of `key` over the indices listed in increasing order of key.
+    private func scoresOf(order: [Int], key: (Int) -> Double) -> [Double] {
+      let n = order.count
+      var z = [Double](repeating: 0, count: n)
+      let denominator = Double(n) + 0.25
+      var i = 0
+      while i < n {
+        let v = key(order[i])
+        var j = i + 1
+        while j < n && key(order[j]) == v { j += 1 }
+        if j == i + 1 {
+          z[order[i]] = scores[i]
+        } else {
+          // positions i..<j tie; their ranks i+1 … j average to (i + 1 + j)/2
+          let rank = Double(i + 1 + j) / 2
+          let score = StandardNormal.quantile((rank - 0.375) / denominator)
+          for k in i..<j { z[order[k]] = score }
+        }
+        i = j
+      }
+      return z
+    }
   }
 
-  /// The median (mean of the two middle values for an even count), as `np.median`.
-  static func median(_ x: [Double]) -> Double {
-    let s = x.sorted()
-    let n = s.count
-    return n % 2 == 1 ? s[n / 2] : (s[n / 2 - 1] + s[n / 2]) / 2
+  /// max(bulk R̂, folded R̂) as Python's `max(bulk, folded)`: the folded value only if greater.
+  static func rankRhat(_ ranked: RankedDraws, _ s: SplitChains) -> Double {
+    let bulk = splitRhat(ranked.normalScores(), chains: s.chains, draws: s.draws)
+    let folded = splitRhat(ranked.foldedNormalScores(), chains: s.chains, draws: s.draws)
+    return folded > bulk ? folded : bulk
+  }
+
+  /// min over p ∈ {0.05, 0.95} of the split ESS of I(x ≤ q_p), q from all draws (sorted).
+  static func tailEss(_ s: SplitChains, sortedDraws: [Double]) -> Double {
+    var result = Double.infinity
+    for p in [0.05, 0.95] {
+      let q = typeSevenQuantileAsMquantiles(sortedDraws, p)
+      let e = ess(s.values.map { $0 <= q ? 1 : 0 }, chains: s.chains, draws: s.draws)
+      if !(e >= result) { result = e }  // min that propagates NaN
+    }
+    return result
   }
 
   /// Sample variance with divisor N − ddof (two-pass).
