@@ -30,10 +30,12 @@ public enum PSIS {
   /// `relativeEfficiency` r_eff = ESS/S of the draws that produced the ratios (1 for independent
   /// draws) lengthens the tail for autocorrelated MCMC draws. With tied ratios in the tail the
   /// smoothed values are assigned to the tied positions in index order (numpy's unstable sort may
-  /// assign them differently; the set of log weights is the same). Requires S ≥ 2 and no NaN.
+  /// assign them differently; the set of log weights is the same). Requires S ≥ 2, r_eff > 0 and
+  /// no NaN.
   public static func smooth(logRatios: [Double], relativeEfficiency reff: Double = 1) -> (logWeights: [Double], k: Double) {
     let s = logRatios.count
     precondition(s >= 2, "PSIS.smooth needs at least 2 log ratios")
+    precondition(reff > 0, "PSIS.smooth: the relative efficiency must be positive")
     let tailTarget = Int((min(Double(s) / 5, 3 * (Double(s) / reff).squareRoot())).rounded(.up))
     var x = logRatios
     let maxX = x.max()!
