@@ -100,6 +100,12 @@ public enum Diagnostics {
     return sortedQuantile(values.sorted(), p)
   }
 
+  /// `quantile` of values already sorted increasingly (several quantiles from one sort).
+  public static func quantile(sorted x: [Double], _ p: Double) -> Double {
+    guard !x.isEmpty, p >= 0, p <= 1 else { return .nan }
+    return sortedQuantile(x, p)
+  }
+
   /// `quantile` of values already sorted increasingly.
   static func sortedQuantile(_ x: [Double], _ p: Double) -> Double {
     let n = x.count

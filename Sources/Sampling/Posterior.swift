@@ -66,11 +66,12 @@ public struct Posterior: Sendable {
     let mean = pooled.reduce(0, +) / n
     let sd = (pooled.reduce(0) { $0 + ($1 - mean) * ($1 - mean) } / (n - 1)).squareRoot()
     let sorted = pooled.sorted()
+    let d = Diagnostics.summary(chains)
     return ParameterSummary(
       name: name, mean: mean, sd: sd, lower: Diagnostics.quantile(sorted: sorted, 0.025),
       median: Diagnostics.quantile(sorted: sorted, 0.5), upper: Diagnostics.quantile(sorted: sorted, 0.975),
-      probabilityPositive: Double(pooled.count { $0 > 0 }) / n, rhat: Diagnostics.rhat(chains),
-      essBulk: Diagnostics.essBulk(chains), essTail: Diagnostics.essTail(chains), mcseMean: Diagnostics.mcseMean(chains))
+      probabilityPositive: Double(pooled.count { $0 > 0 }) / n, rhat: d.rhat, essBulk: d.essBulk, essTail: d.essTail,
+      mcseMean: d.mcseMean)
   }
 
   /// The summary of the parameter named `name`.

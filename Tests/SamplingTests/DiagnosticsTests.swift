@@ -196,21 +196,3 @@ func summaryEqualsTheSingleFunctions(_ name: String) {
   #expect(same(s.essMean, Diagnostics.essMean(chains)))
   #expect(same(s.mcseMean, Diagnostics.mcseMean(chains)))
 }
-
-/// Speed, 40 parameters of 4 chains × 1000 draws (a replicate's worth). Measured on the shared
-/// 2-core development machine under load: `summary` ≈ 0.6 ms per parameter; rhat ≈ 0.4 ms,
-/// essBulk ≈ 0.35 ms, essTail ≈ 0.3 ms, essMean ≈ 0.03 ms, mcseMean ≈ 0.05 ms. The bound is
-/// loose so that a loaded CI machine does not fail it; it catches an accidental O(N²).
-@Test func diagnosticsOfOneParameterAreFast() {
-  let rng = testStream("diagnostics-timing")
-  let parameters = (0..<40).map { _ in (0..<4).map { _ in rng.normals(1000) } }
-  let clock = ContinuousClock()
-  var sink = 0.0
-  let elapsed = clock.measure {
-    for p in parameters { sink += Diagnostics.summary(p).rhat }
-  }
-  let perParameter = elapsed / parameters.count
-  print("Diagnostics.summary per parameter of 4 × 1000 draws: \(perParameter)")
-  #expect(sink.isFinite)
-  #expect(perParameter < .milliseconds(10))
-}

@@ -131,15 +131,3 @@ func paretoShapeIsRecovered(_ k: Double) {
   #expect(k == .infinity)
   #expect(lw.allSatisfy { abs($0 + log(100.0)) < 1e-14 })
 }
-
-/// Speed: LOO of 30 observations × 1000 draws.
-@Test func looIsFast() {
-  let ll = fixtureLogLikelihood(ReferenceFixture.shared.loo[0])
-  let clock = ContinuousClock()
-  var r: LOOResult?
-  let elapsed = clock.measure {
-    for _ in 0..<10 { r = LOO.compute(pointwise: ll.pointwise, observations: 30, draws: 1000) }
-  }
-  print("LOO.compute, 30 observations × 1000 draws: \(elapsed / 10)")
-  #expect(r!.elpd.isFinite)
-}
