@@ -85,6 +85,9 @@ let package = Package(
       dependencies: ["Estimators", "DataGeneration", "LinearAlgebra", "RandomStreams", "ReplicateEngine", "Studies", "TestSupport"]),
     .testTarget(
       name: "BinaryChoiceTests",
-      dependencies: ["Estimators", "DataGeneration", "NumericalMethods", "LinearAlgebra", "Studies", "ReplicateEngine", "TestSupport"]),
+      dependencies: [
+        "Estimators", "DataGeneration", "NumericalMethods", "LinearAlgebra", "RandomStreams", "Sampling", "Studies",
+        "ReplicateEngine", "TestSupport",
+      ]),
   ]
 )

@@ -1,0 +1,351 @@
+import Foundation
+import Sampling
+
+/// The five Bayesian logits of the confounded-logit example (Docs/BinaryChoice.md, the Bayesian
+/// section). Each is a `ConfoundingPosterior`; the raw values are the names the reference script
+/// (scripts/reference/confounding_models.py) uses.
+public enum ConfoundingModel: String, Sendable, CaseIterable {
+  /// a0, bxy, bzy ~ N(0, 1); logit p_j = a0 + bxy x_j + bzy z_g.
+  case naive
+  /// a0_g ~ N(0, 10) per group; bxy, bzy ~ N(0, 1); logit p_j = a0_g + bxy x_j + bzy z_g.
+  case fixedEffects = "fixed-effects"
+  /// Non-centred random intercept: bxy, bzy, ā ~ N(0, 1), τ ~ Exponential(1), e_g ~ N(ā, 1),
+  /// a_g = ā + τ e_g; logit p_j = a_g + bxy x_j + bzy z_g.
+  case multilevel
+  /// `multilevel` plus buy ~ N(0, 1) times the group mean x̄_g.
+  case mundlak
+  /// `multilevel` plus a latent u_g ~ N(0, 1) with x_j ~ N(a_x + bux u_g, σ) as a second
+  /// likelihood (bux, buy, a_x ~ N(0, 1), σ ~ Exponential(1)) and buy u_g in the logit.
+  case latentMundlak = "latent-mundlak"
+
+  /// Whether the model has a group-level scale τ, which one group cannot inform.
+  var isHierarchical: Bool { self == .multilevel || self == .mundlak || self == .latentMundlak }
+}
+
+/// The posterior of one `ConfoundingModel` on one data set, as a log density of the unconstrained
+/// parameters θ (τ and σ enter as log τ, log σ, PyMC's default transform, with the log-Jacobian
+/// added), with its analytic gradient, for a gradient-based sampler.
+///
+/// The density includes every normalising constant of the priors and likelihoods, so it equals
+/// PyMC's `model.compile_logp()` (jacobian included) at the same point, not just up to a constant.
+///
+/// Coordinates, in `parameterNames` order (G = `data.groupCount`, indices 0-based as ArviZ prints):
+/// - naive: bxy, bzy, a0
+/// - fixed-effects: bxy, bzy, a0[0] … a0[G−1]
+/// - multilevel: bxy, bzy, a_bar, tau, e[0] … e[G−1]
+/// - mundlak: bxy, bzy, buy, a_bar, tau, e[…]
+/// - latent-mundlak: bxy, bzy, buy, a_bar, tau, bux, a_x, sigma, e[…], u[…]
+/// where the θ coordinate of tau (sigma) is log τ (log σ).
+///
+/// One evaluation is one pass over the individuals: they are stored group by group, so each
+/// group's sum of residuals y − p is complete when its range ends and the group-level gradient
+/// terms are added there; the x likelihood of latent-mundlak uses per-group sufficient statistics
+/// computed once. Nothing is allocated per call and nothing is mutated but the caller's gradient:
+/// the value holds only immutable arrays, so one posterior may be used from any number of threads
+/// at once.
+public struct ConfoundingPosterior: LogDensity, Sendable {
+  public let model: ConfoundingModel
+  public let dimension: Int
+  /// Natural-scale names, one per coordinate (the PyMC variable names of the reference script,
+  /// vector elements as `e[3]`).
+  public let parameterNames: [String]
+
+  let y: [Double]
+  let x: [Double]
+  let z: [Double]
+  let groupStart: [Int]
+  /// x̄_g, n_g and Σ_j (x_j − x̄_g)² per group.
+  let groupMean: [Double]
+  let groupSize: [Double]
+  let withinSquares: [Double]
+  /// Coordinates (−1 where the model lacks the parameter).
+  let layout: Layout
+  /// The normalising constants of all normal densities (priors and the x likelihood).
+  let constant: Double
+
+  struct Layout: Sendable {
+    var bxy = 0, bzy = 1, a0 = -1, groupIntercepts = -1, aBar = -1, logTau = -1, buy = -1
+    var bux = -1, ax = -1, logSigma = -1, e = -1, u = -1
+  }
+
+  /// Checks the data for this model. Throws `.invalidInput` for data without individuals,
+  /// non-binary y or non-finite x or z (normally already refused by `GroupedBinaryData`) and for a
+  /// hierarchical model (multilevel, mundlak, latent-mundlak) on fewer than two groups.
+  public init(_ model: ConfoundingModel, data: GroupedBinaryData) throws(EstimationError) {
+    guard data.count > 0, data.groupCount > 0 else { throw .invalidInput("there are no individuals") }
+    guard data.y.allSatisfy({ $0 == 0 || $0 == 1 }) else { throw .invalidInput("y must be 0 or 1") }
+    guard data.x.allSatisfy(\.isFinite), data.z.allSatisfy(\.isFinite) else {
+      throw .invalidInput("x and z must be finite")
+    }
+    let groups = data.groupCount
+    if model.isHierarchical && groups < 2 {
+      throw .invalidInput("the \(model.rawValue) model needs at least 2 groups to learn a group-level scale, not \(groups)")
+    }
+    self.model = model
+    y = data.y
+    x = data.x
+    z = data.z
+    groupStart = data.groupStart
+    var mean = [Double](repeating: 0, count: groups)
+    var size = [Double](repeating: 0, count: groups)
+    var squares = [Double](repeating: 0, count: groups)
+    for g in 0..<groups {
+      let r = data.range(g)
+      size[g] = Double(r.count)
+      mean[g] = data.x[r].reduce(0, +) / size[g]
+      squares[g] = data.x[r].reduce(0) { $0 + ($1 - mean[g]) * ($1 - mean[g]) }
+    }
+    groupMean = mean
+    groupSize = size
+    withinSquares = squares
+
+    var l = Layout()
+    var names = ["bxy", "bzy"]
+    func add(_ name: String) -> Int {
+      names.append(name)
+      return names.count - 1
+    }
+    func addVector(_ name: String) -> Int {
+      let first = names.count
+      names += (0..<groups).map { "\(name)[\($0)]" }
+      return first
+    }
+    let halfLog2Pi = 0.5 * log(2 * Double.pi)
+    var normals = 2.0  // N(0, 1) densities: bxy, bzy and those below
+    var constant = 0.0
+    switch model {
+    case .naive:
+      l.a0 = add("a0")
+      normals += 1
+    case .fixedEffects:
+      l.groupIntercepts = addVector("a0")
+      constant -= Double(groups) * (halfLog2Pi + log(10.0))
+    case .multilevel, .mundlak, .latentMundlak:
+      if model != .multilevel {
+        l.buy = add("buy")
+        normals += 1
+      }
+      l.aBar = add("a_bar")
+      l.logTau = add("tau")
+      normals += 1 + Double(groups)  // ā and the e_g
+      if model == .latentMundlak {
+        l.bux = add("bux")
+        l.ax = add("a_x")
+        l.logSigma = add("sigma")
+        normals += 2 + Double(groups)  // bux, a_x and the u_g
+        constant -= Double(data.count) * halfLog2Pi  // the x likelihood
+      }
+      l.e = addVector("e")
+      if model == .latentMundlak { l.u = addVector("u") }
+    }
+    constant -= normals * halfLog2Pi
+    self.constant = constant
+    layout = l
+    parameterNames = names
+    dimension = names.count
+  }
+
+  /// The coordinate of a parameter name (natural-scale name, e.g. "tau" or "e[3]").
+  public func index(of name: String) -> Int? { parameterNames.firstIndex(of: name) }
+
+  /// The natural parameters at θ (τ = e^θ_τ, σ = e^θ_σ), in `parameterNames` order.
+  public func constrained(_ theta: [Double]) -> [Double] {
+    var v = theta
+    for i in [layout.logTau, layout.logSigma] where i >= 0 { v[i] = exp(theta[i]) }
+    return v
+  }
+
+  /// θ from the natural parameters (τ, σ > 0 become their logs).
+  public func unconstrained(_ natural: [Double]) -> [Double] {
+    var v = natural
+    for i in [layout.logTau, layout.logSigma] where i >= 0 { v[i] = log(natural[i]) }
+    return v
+  }
+
+  /// log p(θ | data) including all normalising constants and the log-Jacobians of log τ, log σ;
+  /// NaN or −∞ where it cannot be evaluated (a non-finite θ, τ overflowing). `theta` and
+  /// `gradient` must have `dimension` entries.
+  public func logDensity(_ theta: [Double], gradient: inout [Double]) -> Double {
+    precondition(theta.count == dimension && gradient.count == dimension, "θ and the gradient need \(dimension) entries")
+    let l = layout
+    let bxy = theta[l.bxy], bzy = theta[l.bzy]
+    let tau = l.logTau >= 0 ? exp(theta[l.logTau]) : 0
+    let buy = l.buy >= 0 ? theta[l.buy] : 0
+    for i in 0..<dimension { gradient[i] = 0 }
+    var logLik = 0.0
+    var residualX = 0.0  // Σ_j (y_j − p_j) x_j
+
+    // The outcome likelihood, group by group, with each group's terms added when it ends.
+    y.withUnsafeBufferPointer { yb in
+      x.withUnsafeBufferPointer { xb in
+        for g in 0..<z.count {
+          let start = groupStart[g]
+          let intercept: Double
+          switch model {
+          case .naive: intercept = theta[l.a0]
+          case .fixedEffects: intercept = theta[l.groupIntercepts + g]
+          case .multilevel: intercept = theta[l.aBar] + tau * theta[l.e + g]
+          case .mundlak: intercept = theta[l.aBar] + tau * theta[l.e + g] + buy * groupMean[g]
+          case .latentMundlak: intercept = theta[l.aBar] + tau * theta[l.e + g] + buy * theta[l.u + g]
+          }
+          let s = outcomeSums(
+            yb.baseAddress! + start, xb.baseAddress! + start, count: groupStart[g + 1] - start,
+            offset: intercept + bzy * z[g], slope: bxy)
+          logLik += s.logLikelihood
+          residualX += s.residualX
+          let r = s.residual
+          gradient[l.bzy] += r * z[g]
+          switch model {
+          case .naive: gradient[l.a0] += r
+          case .fixedEffects: gradient[l.groupIntercepts + g] += r
+          case .multilevel, .mundlak, .latentMundlak:
+            let e = theta[l.e + g]
+            gradient[l.aBar] += r
+            gradient[l.e + g] += tau * r
+            gradient[l.logTau] += tau * e * r
+            if model == .mundlak { gradient[l.buy] += r * groupMean[g] }
+            if model == .latentMundlak {
+              gradient[l.buy] += r * theta[l.u + g]
+              gradient[l.u + g] += buy * r
+            }
+          }
+        }
+      }
+    }
+    gradient[l.bxy] += residualX
+
+    // Priors (normalising constants are in `constant`).
+    var logPrior = constant
+    func standardNormal(_ i: Int) {
+      guard i >= 0 else { return }
+      logPrior -= 0.5 * theta[i] * theta[i]
+      gradient[i] -= theta[i]
+    }
+    standardNormal(l.bxy)
+    standardNormal(l.bzy)
+    standardNormal(l.a0)
+    standardNormal(l.buy)
+    standardNormal(l.aBar)
+    standardNormal(l.bux)
+    standardNormal(l.ax)
+    if l.groupIntercepts >= 0 {
+      for g in 0..<z.count {
+        let a = theta[l.groupIntercepts + g]
+        logPrior -= 0.005 * a * a  // N(0, 10)
+        gradient[l.groupIntercepts + g] -= 0.01 * a
+      }
+    }
+    if l.logTau >= 0 {
+      // τ ~ Exponential(1) in log τ: log p = −τ + log τ.
+      logPrior += theta[l.logTau] - tau
+      gradient[l.logTau] += 1 - tau
+      let aBar = theta[l.aBar]
+      for g in 0..<z.count {
+        let d = theta[l.e + g] - aBar  // e_g ~ N(ā, 1)
+        logPrior -= 0.5 * d * d
+        gradient[l.e + g] -= d
+        gradient[l.aBar] += d
+      }
+    }
+    if model == .latentMundlak {
+      // u_g ~ N(0, 1); x_j ~ N(a_x + bux u_g, σ) through Σ_j (x_j − m_g)² = SS_g + n_g (x̄_g − m_g)².
+      let logSigma = theta[l.logSigma]
+      let sigma = exp(logSigma)
+      let precision = 1 / (sigma * sigma)
+      let ax = theta[l.ax], bux = theta[l.bux]
+      var squares = 0.0, dAx = 0.0, dBux = 0.0
+      for g in 0..<z.count {
+        let u = theta[l.u + g]
+        let d = groupMean[g] - ax - bux * u
+        let nd = groupSize[g] * d
+        squares += withinSquares[g] + nd * d
+        dAx += nd
+        dBux += nd * u
+        logPrior -= 0.5 * u * u
+        gradient[l.u + g] += precision * bux * nd - u
+      }
+      let n = Double(y.count)
+      logLik += -n * logSigma - 0.5 * precision * squares
+      gradient[l.ax] += precision * dAx
+      gradient[l.bux] += precision * dBux
+      gradient[l.logSigma] += -n + precision * squares
+      // σ ~ Exponential(1) in log σ.
+      logPrior += logSigma - sigma
+      gradient[l.logSigma] += 1 - sigma
+    }
+    return logLik + logPrior
+  }
+
+  /// log p(y_j | θ) for each individual (the Bernoulli outcome only, also for latent-mundlak, so
+  /// that LOO compares the five models on the same y), in the data's (group-sorted) order; writes
+  /// `data.count` values into `out`, which must have that many entries.
+  public func pointwiseLogLikelihood(_ theta: [Double], into out: inout [Double]) {
+    precondition(theta.count == dimension && out.count == y.count, "θ needs \(dimension) entries and out \(y.count)")
+    let l = layout
+    let tau = l.logTau >= 0 ? exp(theta[l.logTau]) : 0
+    for g in 0..<z.count {
+      var c = theta[l.bzy] * z[g]
+      switch model {
+      case .naive: c += theta[l.a0]
+      case .fixedEffects: c += theta[l.groupIntercepts + g]
+      case .multilevel: c += theta[l.aBar] + tau * theta[l.e + g]
+      case .mundlak: c += theta[l.aBar] + tau * theta[l.e + g] + theta[l.buy] * groupMean[g]
+      case .latentMundlak: c += theta[l.aBar] + tau * theta[l.e + g] + theta[l.buy] * theta[l.u + g]
+      }
+      for j in groupStart[g]..<groupStart[g + 1] {
+        let eta = c + theta[l.bxy] * x[j]
+        // y η − log(1 + e^η) = y η − max(η, 0) − log1p(e^{−|η|}).
+        out[j] = y[j] * eta - max(eta, 0) - log1p(exp(-abs(eta)))
+      }
+    }
+  }
+}
+
+/// The Bernoulli-logit sums over one group's individuals at η_j = offset + slope·x_j: Σ (y − p),
+/// Σ (y − p) x and Σ [y η − log(1 + e^η)], two individuals at a time with the two-lane exponential
+/// (within 2 ulp of `exp`). With a = e^{−|η|}: log(1 + e^η) = max(η, 0) + log(1 + a), and p is
+/// 1/(1 + a) or a/(1 + a) by the sign of η, so nothing overflows or cancels; the factors 1 + a ∈ [1, 2]
+/// are multiplied and their log taken once per 512 individuals (error ≈ n ulp of 1, absolute).
+@inline(__always) private func outcomeSums(
+  _ y: UnsafePointer<Double>, _ x: UnsafePointer<Double>, count n: Int, offset: Double, slope: Double
+) -> (residual: Double, residualX: Double, logLikelihood: Double) {
+  var residual = SIMD2<Double>(), residualX = SIMD2<Double>(), linear = SIMD2<Double>()
+  var product = SIMD2<Double>(repeating: 1)
+  var logProduct = 0.0
+  var i = 0
+  while i + 1 < n {
+    let xv = SIMD2(x[i], x[i + 1])
+    let yv = SIMD2(y[i], y[i + 1])
+    let eta = offset + slope * xv
+    let positive = eta .>= 0
+    let magnitude = eta.replacing(with: -eta, where: positive)  // −|η|
+    let a = exp(lanes: magnitude)
+    let f = 1 + a
+    let inverse = 1 / f
+    let p = (a * inverse).replacing(with: inverse, where: positive)
+    let r = yv - p
+    residual += r
+    residualX += r * xv
+    linear += yv * eta - eta.replacing(with: 0, where: .!positive)
+    product *= f
+    if i & 510 == 510 {  // every 256 pairs: each lane's product ≤ 2²⁵⁶
+      logProduct += log(product[0] * product[1])
+      product = SIMD2(repeating: 1)
+    }
+    i += 2
+  }
+  var sums = (residual: residual.sum(), residualX: residualX.sum(), linear: linear.sum())
+  var last = product[0] * product[1]
+  if i < n {
+    let eta = offset + slope * x[i]
+    let a = Foundation.exp(-abs(eta))
+    let f = 1 + a
+    let p = eta >= 0 ? 1 / f : a / f
+    sums.residual += y[i] - p
+    sums.residualX += (y[i] - p) * x[i]
+    sums.linear += y[i] * eta - max(eta, 0)
+    last *= f
+  }
+  logProduct += log(last)
+  return (sums.residual, sums.residualX, sums.linear - logProduct)
+}
