@@ -8,7 +8,7 @@ public enum Benchmarks {
     BenchmarkFamily(name: "grouped-slopes", lines: { _ in GroupedSlopesBenchmarks.lines() }, peers: Peers.groupedSlopes),
     BenchmarkFamily(name: "crossed-effects", lines: { _ in CrossedEffectsBenchmarks.lines() }, peers: Peers.crossedEffects),
     BenchmarkFamily(name: "confounded-logit", lines: { _ in ConfoundedLogitBenchmarks.lines() }, peers: Peers.confoundedLogit),
-    BenchmarkFamily(name: "bayesian-logit", lines: { _ in BayesianLogitBenchmarks.lines() }, peers: Peers.bayesianLogit),
+    BenchmarkFamily(name: "bayesian-logit", lines: { _ in BayesianLogitBenchmarks.lines() }, peers: nil),
   ]
 
   /// The Python peers each family is compared with under `study bench --peers DIR` (the scripts of

@@ -1,4 +1,5 @@
 import Estimators
+import Foundation
 import NumericalMethods
 import RandomStreams
 import ReplicateEngine

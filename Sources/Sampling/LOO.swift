@@ -54,14 +54,36 @@ public enum LOO {
     var k = [Double](repeating: 0, count: observations)
     var lppd = 0.0
     let logS = log(Double(draws))
-    for i in 0..<observations {
-      let row = pointwise[(i * draws)..<((i + 1) * draws)]
-      let smoothed = PSIS.smooth(logRatios: row.map { -$0 }, relativeEfficiency: reff)
-      var lw = smoothed.logWeights
-      for (s, ll) in row.enumerated() { lw[s] += ll }
-      elpdI[i] = PSIS.logSumExp(lw)
-      k[i] = smoothed.k
-      lppd += PSIS.logSumExp(row) - logS
+    var workspace = PSIS.Workspace(draws: draws, relativeEfficiency: reff)
+    var x = [Double](repeating: 0, count: draws)
+    pointwise.withUnsafeBufferPointer { all in
+      x.withUnsafeMutableBufferPointer { x in
+        for i in 0..<observations {
+          let ll = UnsafeBufferPointer(rebasing: all[(i * draws)..<((i + 1) * draws)])
+          var minLL = Double.infinity, maxLL = -Double.infinity
+          for v in ll {
+            minLL = min(minLL, v)
+            maxLL = max(maxLL, v)
+          }
+          var sum = 0.0
+          for v in ll { sum += exp(v - maxLL) }
+          lppd += log(sum) + maxLL - logS
+          // Log ratios −log p(yᵢ | θₛ), shifted so that their maximum is 0, then smoothed: x̃ₛ.
+          for s in 0..<draws { x[s] = minLL - ll[s] }
+          k[i] = workspace.smoothTail(x)
+          var top = -Double.infinity
+          for v in x { top = max(top, v) }
+          var weights = 0.0
+          for v in x { weights += exp(v - top) }
+          let logNormaliser = log(weights) + top  // log Σₛ exp x̃ₛ
+          // elpd_i = log Σₛ exp(x̃ₛ + log p(yᵢ | θₛ)) − log Σₛ exp x̃ₛ, and outside the tail
+          // x̃ₛ + log p(yᵢ | θₛ) = minLL: only the tail needs exponentials.
+          let tail = workspace.tail
+          var numerator = Double(draws - tail.count)
+          for t in tail { numerator += exp(x[t] + ll[t] - minLL) }
+          elpdI[i] = minLL + log(numerator) - logNormaliser
+        }
+      }
     }
     let elpd = elpdI.reduce(0, +)
     let n = Double(observations)

@@ -36,34 +36,88 @@ public enum PSIS {
     let s = logRatios.count
     precondition(s >= 2, "PSIS.smooth needs at least 2 log ratios")
     precondition(reff > 0, "PSIS.smooth: the relative efficiency must be positive")
-    let tailTarget = Int((min(Double(s) / 5, 3 * (Double(s) / reff).squareRoot())).rounded(.up))
-    var x = logRatios
-    let maxX = x.max()!
-    for i in x.indices { x[i] -= maxX }
-
-    let sortedX = x.sorted()
-    let cutoff = max(sortedX[s - tailTarget - 1], log(Double.leastNormalMagnitude))
-    let expCutoff = exp(cutoff)
-    // tail indices ordered by increasing x (stable, so ties keep index order)
-    let tail = x.indices.filter { x[$0] > cutoff }.sorted { x[$0] < x[$1] }
-
-    var k = Double.infinity
-    if tail.count > 4 {
-      let weights = tail.map { exp(x[$0]) - expCutoff }
-      let fit = generalizedParetoFit(sortedExcesses: weights)
-      k = fit.k
-      if k.isFinite {
-        let m = Double(tail.count)
-        for (i, index) in tail.enumerated() {
-          let smoothed = generalizedParetoQuantile((Double(i) + 0.5) / m, k: fit.k, sigma: fit.sigma)
-          x[index] = log(smoothed + expCutoff)
-        }
-        for i in x.indices where x[i] > 0 { x[i] = 0 }
-      }
-    }
+    let maxX = logRatios.max()!
+    var x = logRatios.map { $0 - maxX }
+    var workspace = Workspace(draws: s, relativeEfficiency: reff)
+    let k = x.withUnsafeMutableBufferPointer { workspace.smoothTail($0) }
     let normaliser = logSumExp(x)
     for i in x.indices { x[i] -= normaliser }
     return (x, k)
+  }
+
+  /// Scratch memory for smoothing many vectors of S log ratios (one per observation in LOO)
+  /// without allocating per vector, and the tail of the last one smoothed.
+  struct Workspace {
+    /// M = ⌈min(S/5, 3√(S/r_eff))⌉.
+    let tailTarget: Int
+    private var selection: [Double]
+    /// The indices of the last vector's tail (its values above the cutoff), by increasing raw value
+    /// (ties by index).
+    private(set) var tail: [Int] = []
+    private var excesses: [Double] = []
+
+    init(draws s: Int, relativeEfficiency reff: Double) {
+      tailTarget = Int((min(Double(s) / 5, 3 * (Double(s) / reff).squareRoot())).rounded(.up))
+      selection = [Double](repeating: 0, count: s)
+      tail.reserveCapacity(tailTarget + 1)
+      excesses.reserveCapacity(tailTarget + 1)
+    }
+
+    /// Steps 1–3 of `smooth` on x (log ratios shifted so that max x = 0), in place: afterwards
+    /// `tail` holds the tail's indices. Returns k̂. The cutoff, the (M+1)-th largest x, is found by
+    /// selection (O(S)) rather than by sorting all S values.
+    mutating func smoothTail(_ x: UnsafeMutableBufferPointer<Double>) -> Double {
+      let s = x.count
+      for i in 0..<s { selection[i] = x[i] }
+      let rank = s - tailTarget - 1
+      let cutoff = max(selection.withUnsafeMutableBufferPointer { Self.select(rank, in: $0) }, log(Double.leastNormalMagnitude))
+      let expCutoff = exp(cutoff)
+      tail.removeAll(keepingCapacity: true)
+      for i in 0..<s where x[i] > cutoff { tail.append(i) }
+      tail.sort { x[$0] < x[$1] || (x[$0] == x[$1] && $0 < $1) }
+      guard tail.count > 4 else { return .infinity }
+      excesses.removeAll(keepingCapacity: true)
+      for i in tail { excesses.append(exp(x[i]) - expCutoff) }
+      let fit = generalizedParetoFit(sortedExcesses: excesses)
+      guard fit.k.isFinite else { return fit.k }
+      let m = Double(tail.count)
+      for (j, i) in tail.enumerated() {
+        let smoothed = generalizedParetoQuantile((Double(j) + 0.5) / m, k: fit.k, sigma: fit.sigma)
+        x[i] = min(log(smoothed + expCutoff), 0)  // truncated at the largest raw weight, exp 0
+      }
+      return fit.k
+    }
+
+    /// The value of rank `k` (0-based, increasing) of `a`, reordering `a` (Hoare's quickselect with
+    /// a median-of-three pivot).
+    private static func select(_ k: Int, in a: UnsafeMutableBufferPointer<Double>) -> Double {
+      var lo = 0, hi = a.count - 1
+      while lo < hi {
+        let mid = lo + (hi - lo) / 2
+        if a[mid] < a[lo] { a.swapAt(mid, lo) }
+        if a[hi] < a[lo] { a.swapAt(hi, lo) }
+        if a[hi] < a[mid] { a.swapAt(hi, mid) }
+        let pivot = a[mid]
+        var i = lo, j = hi
+        while i <= j {
+          while a[i] < pivot { i += 1 }
+          while a[j] > pivot { j -= 1 }
+          if i <= j {
+            a.swapAt(i, j)
+            i += 1
+            j -= 1
+          }
+        }
+        if k <= j {
+          hi = j
+        } else if k >= i {
+          lo = i
+        } else {
+          return a[k]
+        }
+      }
+      return a[k]
+    }
   }
 
   /// Empirical-Bayes estimate of the generalised Pareto shape k and scale σ from exceedances

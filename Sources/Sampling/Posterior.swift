@@ -5,6 +5,14 @@ public protocol ParameterisedDensity: LogDensity {
   var parameterNames: [String] { get }
   /// The natural-scale parameters at the unconstrained point θ.
   func constrained(_ theta: [Double]) -> [Double]
+  /// Parameters identified only up to one joint change of sign (the density is unchanged when
+  /// all of them flip together, as a latent factor and its loadings). Chains may settle in either
+  /// mirror image, so their convergence is diagnosed on |θ|; by default none.
+  var signSymmetricParameters: Set<String> { get }
+}
+
+extension ParameterisedDensity {
+  public var signSymmetricParameters: Set<String> { [] }
 }
 
 /// What the draws say about one parameter: moments, the central 95 % interval, the probability
@@ -57,16 +65,19 @@ public struct Posterior: Sendable {
     self.parameterNames = names
     self.draws = draws
     self.chains = chains
-    self.summaries = zip(names, draws).map { Self.summarise($0, $1) }
+    let symmetric = target.signSymmetricParameters
+    self.summaries = zip(names, draws).map { Self.summarise($0, $1, diagnoseMagnitude: symmetric.contains($0)) }
   }
 
-  static func summarise(_ name: String, _ chains: [[Double]]) -> ParameterSummary {
+  /// The summary of one parameter; R̂, the ESSs and the MCSE are those of |θ| when
+  /// `diagnoseMagnitude` (a sign-symmetric parameter), the moments and quantiles those of θ.
+  static func summarise(_ name: String, _ chains: [[Double]], diagnoseMagnitude: Bool) -> ParameterSummary {
     let pooled = chains.flatMap { $0 }
     let n = Double(pooled.count)
     let mean = pooled.reduce(0, +) / n
     let sd = (pooled.reduce(0) { $0 + ($1 - mean) * ($1 - mean) } / (n - 1)).squareRoot()
     let sorted = pooled.sorted()
-    let d = Diagnostics.summary(chains)
+    let d = Diagnostics.summary(diagnoseMagnitude ? chains.map { $0.map(abs) } : chains)
     return ParameterSummary(
       name: name, mean: mean, sd: sd, lower: Diagnostics.quantile(sorted: sorted, 0.025),
       median: Diagnostics.quantile(sorted: sorted, 0.5), upper: Diagnostics.quantile(sorted: sorted, 0.975),

@@ -1,7 +1,14 @@
 import RandomStreams
 import Sampling
 
-extension ConfoundingPosterior: ParameterisedDensity {}
+extension ConfoundingPosterior: ParameterisedDensity {
+  /// In the latent-Mundlak model (bux, buy, u) and (−bux, −buy, −u) have the same density
+  /// (Docs/BinaryChoice.md §9): these are diagnosed on their magnitudes.
+  public var signSymmetricParameters: Set<String> {
+    guard model == .latentMundlak else { return [] }
+    return Set(parameterNames.filter { $0 == "bux" || $0 == "buy" || $0.hasPrefix("u[") })
+  }
+}
 
 /// One of the five Bayesian group-confounding logits (Docs/BinaryChoice.md §9) fitted by NUTS:
 /// the posterior of its parameters, and its PSIS-LOO estimate of the expected log predictive
