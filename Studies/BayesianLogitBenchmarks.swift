@@ -4,57 +4,56 @@ import RandomStreams
 import ReplicateEngine
 import Sampling
 
-/// Timings for `study bench`: each Bayesian confounded-logit model fitted by NUTS with the study's
-/// settings (4 chains × (1000 warm-up + 1000 draws)) on the default design (G = 30, n = 2000):
-/// the median fit time (sampling, the natural-scale summaries and PSIS-LOO) over a few data sets,
-/// and the bulk ESS per second of bxy and of the worst-mixing parameter.
+/// Timings for `study bench`: each Bayesian confounded-logit model (Docs/BinaryChoice.md §11)
+/// sampled by NUTS with the study's settings (4 chains × (1000 warm-up + 1000 draws)) on one draw of
+/// the default design (G = 30, n = 2000) — the draw of the stream key (20261122,
+/// "confounded-logit-bayes", 0), which is the data set of the PyMC + nutpie reference fixture, so
+/// `--peers` compares the two samplers on the same data. Per model: the median over 3 sampler keys
+/// of the sampling time with the chains on 1 thread and spread over 2, the time of the
+/// natural-scale summaries and PSIS-LOO that make a fit's output, and the bulk ESS per second of
+/// sampling (bxy, and the worst-mixing parameter).
 public enum BayesianLogitBenchmarks {
-  public static func lines(fits: Int = 3) -> [BenchmarkLine] {
-    let design = ConfoundedLogit()
-    let note = "G=\(design.groups), n=\(design.individuals); \(bayesianLogitSettings.description); median over \(fits) data sets; 1 thread"
-    var samples: [GroupedBinaryData] = []
+  public static func lines(repeats: Int = 3) -> [BenchmarkLine] {
+    let data: GroupedBinaryData
     do {
-      for i in 0..<fits {
-        let s = try design.draw(using: try RandomStream(seed: 2026, condition: "bayesian-logit benchmark", replicate: i))
-        samples.append(try GroupedBinaryData(y: s.y, x: s.x, group: s.group, z: s.z))
-      }
+      let s = try ConfoundedLogit().draw(using: try RandomStream(seed: 20_261_122, condition: "confounded-logit-bayes", replicate: 0))
+      data = try GroupedBinaryData(y: s.y, x: s.x, group: s.group, z: s.z)
     } catch {
       return [BenchmarkLine("bayesian-logit data generation", .nan, "ms", note: "failed: \(error)")]
     }
+    let note = "G=\(data.groupCount), n=\(data.count); \(bayesianLogitSettings.description); median over \(repeats) sampler keys"
     var lines: [BenchmarkLine] = []
     for model in ConfoundingModel.allCases {
-      var times: [Double] = [], essBxy: [Double] = [], essWorst: [Double] = [], gradients: [Double] = []
+      var one: [Double] = [], two: [Double] = [], post: [Double] = [], essBxy: [Double] = [], essWorst: [Double] = []
+      var gradients: [Double] = []
       var failure: String?
-      for (i, data) in samples.enumerated() {
-        do {
-          let method = try BayesianConfoundingLogit(model, settings: bayesianLogitSettings)
+      do {
+        let target = try ConfoundingPosterior(model, data: data)
+        let sampler = try NUTS(settings: bayesianLogitSettings)
+        for r in 0..<repeats {
+          let key = StreamKey(seed: 2026, condition: "bayesian-logit benchmark", replicate: r).appending(model.rawValue)
+          var chains: [ChainOutput] = []
+          one.append(try Stopwatch.seconds { chains = try sampler.sample(target, key: key) })
+          two.append(try Stopwatch.seconds { _ = try sampler.sample(target, key: key, threads: 2) })
           var fit: BayesianConfoundingLogit.Fit?
-          let seconds = try Stopwatch.seconds {
-            fit = try method.fit(data, key: StreamKey(seed: 2026, condition: "bayesian-logit benchmark", replicate: i).appending(model.rawValue))
-          }
+          post.append(Stopwatch.seconds { fit = BayesianConfoundingLogit.Fit(target, chains: chains) })
           guard let fit else { continue }
-          times.append(seconds)
-          essBxy.append((fit.posterior.summary("bxy")?.essBulk ?? .nan) / seconds)
-          essWorst.append((fit.posterior.summaries.map(\.essBulk).min() ?? .nan) / seconds)
+          essBxy.append((fit.posterior.summary("bxy")?.essBulk ?? .nan) / one[r])
+          essWorst.append((fit.posterior.summaries.map(\.essBulk).min() ?? .nan) / one[r])
           gradients.append(Double(fit.posterior.gradientEvaluations))
-        } catch {
-          failure = "\(error)"
         }
+      } catch {
+        failure = "failed: \(error)"
       }
-      let tail = failure.map { "; failed: \($0)" } ?? ""
-      lines.append(BenchmarkLine("bayesian-logit \(model.rawValue) fit", median(times) * 1000, "ms", note: note + tail))
+      let name = "bayesian-logit \(model.rawValue)"
+      lines.append(BenchmarkLine("\(name) sampling, 1 thread", Stopwatch.median(one) * 1000, "ms", note: failure ?? note))
+      lines.append(BenchmarkLine("\(name) sampling, 2 threads", Stopwatch.median(two) * 1000, "ms", note: "chains spread over 2 threads; same draws"))
+      lines.append(BenchmarkLine("\(name) summaries + PSIS-LOO", Stopwatch.median(post) * 1000, "ms", note: "every parameter's summary and R̂/ESS, pointwise log-likelihood of 4000 draws, PSIS-LOO"))
       lines.append(
         BenchmarkLine(
-          "bayesian-logit \(model.rawValue) bulk ESS/s of bxy", median(essBxy), "1/s",
-          note: "worst parameter \(String(format: "%.0f", median(essWorst)))/s; \(String(format: "%.0f", median(gradients))) gradients per fit"))
+          "\(name) bulk ESS/s of bxy", Stopwatch.median(essBxy), "1/s",
+          note: "per second of 1-thread sampling; worst parameter \(String(format: "%.0f", Stopwatch.median(essWorst)))/s; \(String(format: "%.0f", Stopwatch.median(gradients))) gradients per fit"))
     }
     return lines
-  }
-
-  private static func median(_ values: [Double]) -> Double {
-    guard !values.isEmpty else { return .nan }
-    let s = values.sorted()
-    let n = s.count
-    return n % 2 == 1 ? s[n / 2] : (s[n / 2 - 1] + s[n / 2]) / 2
   }
 }

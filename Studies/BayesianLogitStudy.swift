@@ -50,7 +50,7 @@ let bayesianLogitMethods: [StudyMethod<BayesianLogitSample>] = {
   return methods
 }()
 
-/// The five Bayesian group-confounding logits (Docs/BinaryChoice.md §9) fitted by NUTS on the
+/// The five Bayesian group-confounding logits (Docs/BinaryChoice.md §11) fitted by NUTS on the
 /// confounded-logit design (truth bxy = 0, bzy = 1): bias, RMSE, credible-interval coverage and
 /// posterior sd against the empirical SE of bxy and bzy, non-convergence rates, and how often
 /// PSIS-LOO ranks each model first. The truth of `loo_choice` is the latent-Mundlak model, the

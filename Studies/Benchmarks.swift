@@ -1,3 +1,5 @@
+import Estimators
+import Foundation
 import ReplicateEngine
 
 /// The built-in benchmarks that `study bench` runs: the engine's throughput, then each family's fit times.
@@ -8,7 +10,7 @@ public enum Benchmarks {
     BenchmarkFamily(name: "grouped-slopes", lines: { _ in GroupedSlopesBenchmarks.lines() }, peers: Peers.groupedSlopes),
     BenchmarkFamily(name: "crossed-effects", lines: { _ in CrossedEffectsBenchmarks.lines() }, peers: Peers.crossedEffects),
     BenchmarkFamily(name: "confounded-logit", lines: { _ in ConfoundedLogitBenchmarks.lines() }, peers: Peers.confoundedLogit),
-    BenchmarkFamily(name: "bayesian-logit", lines: { _ in BayesianLogitBenchmarks.lines() }, peers: nil),
+    BenchmarkFamily(name: "bayesian-logit", lines: { _ in BayesianLogitBenchmarks.lines() }, peers: Peers.bayesianLogit),
   ]
 
   /// The Python peers each family is compared with under `study bench --peers DIR` (the scripts of
@@ -60,6 +62,24 @@ public enum Benchmarks {
           ours: "confounded-logit replicate, all 6 methods", theirs: "replicate",
           note: "ours: draw + our 6 methods; theirs: simulate + their 8 estimators"),
       ], timeout: 600, parse: PeerOutputs.confoundedLogit)
+
+    /// PyMC + nutpie on the five Bayesian logits: the script ships with SimStudy
+    /// (scripts/reference/confounding_models.py, found next to this source file), runs on the
+    /// fixture data set, which is the same DGP draw our benchmark fits, with the same settings.
+    public static let bayesianLogit = PeerComparison(
+      script: URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+        .appendingPathComponent("scripts/reference/confounding_models.py").path,
+      arguments: ["--bench", "3"],
+      pairs: ConfoundingModel.allCases.flatMap { model in
+        [
+          PeerComparison.Pair(
+            ours: "bayesian-logit \(model.rawValue) sampling, 1 thread", theirs: "\(model.rawValue) cores=1",
+            note: "G=30, n=2000, 4 chains × (1000+1000); sampling only, median of 3 seeds; theirs nutpie cores=1 (compile excluded)"),
+          PeerComparison.Pair(
+            ours: "bayesian-logit \(model.rawValue) sampling, 2 threads", theirs: "\(model.rawValue) cores=2",
+            note: "same, chains over 2 threads; theirs nutpie cores=2"),
+        ]
+      }, timeout: 1200, parse: PeerOutputs.bayesianLogit)
 
     public static let crossedEffects = PeerComparison(
       script: "crossed_lmm.py", arguments: ["--reps", "5", "--methods", "sm,interlace"],

@@ -16,7 +16,7 @@ let calibrationSettings = NUTSSettings(warmup: 500, draws: 500, chains: 4)
 /// The parameters whose ranks the calibration study reports (the multilevel model's names).
 let calibrationParameters = ["bxy", "bzy", "a_bar", "tau", "e[0]"]
 
-/// The multilevel model's parameters drawn from its prior (Docs/BinaryChoice.md §9, model 3), and
+/// The multilevel model's parameters drawn from its prior (Docs/BinaryChoice.md §11, model 3), and
 /// data drawn from the model given them: x_j ~ N(0, 1), z_g ~ N(0, 1), groups of equal size.
 /// Draw order: bxy, bzy, ā, τ, e_1 … e_G, z_1 … z_G, then per individual x_j and the uniform
 /// deciding y_j.

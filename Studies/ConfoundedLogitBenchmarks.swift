@@ -22,7 +22,7 @@ public enum ConfoundedLogitBenchmarks {
     } catch {
       return [BenchmarkLine("confounded-logit data generation", .nan, "ms", note: "failed: \(error)")]
     }
-    var lines = [BenchmarkLine("confounded-logit draw", median(generateTimes) * 1000, "ms", note: note)]
+    var lines = [BenchmarkLine("confounded-logit draw", Stopwatch.median(generateTimes) * 1000, "ms", note: note)]
     let laplace = RandomInterceptLogit(integration: .laplace)
     let methods: [(String, (GroupedBinaryData) throws -> Void)] =
       confoundedLogitMethods.map { method in
@@ -40,7 +40,7 @@ public enum ConfoundedLogitBenchmarks {
       }
       lines.append(
         BenchmarkLine(
-          "confounded-logit \(name) fit", times.isEmpty ? .nan : median(times) * 1000, "ms",
+          "confounded-logit \(name) fit", times.isEmpty ? .nan : Stopwatch.median(times) * 1000, "ms",
           note: note + (failures > 0 ? "; \(failures) fits failed" : "")))
     }
     // The whole replicate as the study runs it: draw + every method.
@@ -58,14 +58,8 @@ public enum ConfoundedLogitBenchmarks {
     lines.append(
       BenchmarkLine(
         "confounded-logit replicate, all \(confoundedLogitMethods.count) methods",
-        replicateTimes.isEmpty ? .nan : median(replicateTimes) * 1000, "ms",
+        replicateTimes.isEmpty ? .nan : Stopwatch.median(replicateTimes) * 1000, "ms",
         note: note + "; draw + every method" + (replicateFailure.map { "; failed: \($0)" } ?? "")))
     return lines
-  }
-
-  private static func median(_ values: [Double]) -> Double {
-    let s = values.sorted()
-    let n = s.count
-    return n % 2 == 1 ? s[n / 2] : (s[n / 2 - 1] + s[n / 2]) / 2
   }
 }

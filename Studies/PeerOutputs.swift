@@ -84,4 +84,18 @@ public enum PeerOutputs {
     let rest = line[range.upperBound...].prefix { $0.isNumber || $0 == "." || $0 == "-" || $0 == "e" || $0 == "+" }
     return Double(String(rest))
   }
+
+  /// `scripts/reference/confounding_models.py --bench N`: lines
+  /// `bench MODEL cores=C seconds=S gradients=G` as "MODEL cores=C" → S (sampling only).
+  public static func bayesianLogit(_ text: String) -> [String: Double] {
+    var out: [String: Double] = [:]
+    for line in text.split(separator: "\n") {
+      let fields = line.split(separator: " ")
+      guard fields.count >= 4, fields[0] == "bench", fields[2].hasPrefix("cores="), fields[3].hasPrefix("seconds="),
+        let seconds = Double(fields[3].dropFirst("seconds=".count))
+      else { continue }
+      out["\(fields[1]) \(fields[2])"] = seconds
+    }
+    return out
+  }
 }

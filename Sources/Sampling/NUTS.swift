@@ -1,4 +1,6 @@
+import Dispatch
 import Foundation
+import Synchronization
 import RandomStreams
 
 /// Settings of a NUTS run. The defaults are Stan's, except the metric adaptation (see there).
@@ -160,6 +162,38 @@ public struct NUTS: Sendable {
         throw .initialisationFailed("could not create the random stream of chain \(c): \(error)")
       }
       chains.append(try sampleChain(target, stream: stream, initial: nil))
+    }
+    return chains
+  }
+
+  /// `sample(_:key:)` with the chains spread over `threads` threads. Each chain still draws from
+  /// its own keyed stream, so the chains are bit-identical to those of the sequential call, in the
+  /// same order, whatever `threads` is. (A study runs replicates in parallel already; this is for a
+  /// single fit, as `study bench` times it against samplers that run chains in parallel.)
+  public func sample<T: LogDensity & Sendable>(_ target: T, key: StreamKey, threads: Int) throws(SamplingError) -> [ChainOutput] {
+    guard threads > 1, settings.chains > 1 else { return try sample(target, key: key) }
+    let results = Mutex<[Result<ChainOutput, SamplingError>?]>(Array(repeating: nil, count: settings.chains))
+    let next = Atomic<Int>(0)
+    DispatchQueue.concurrentPerform(iterations: min(threads, settings.chains)) { _ in
+      while true {
+        let c = next.add(1, ordering: .relaxed).oldValue
+        guard c < settings.chains else { return }
+        let result: Result<ChainOutput, SamplingError>
+        do {
+          let stream = try RandomStream(key: key.appending("chain").appending(UInt64(c)))
+          result = Result { () throws(SamplingError) in try sampleChain(target, stream: stream, initial: nil) }
+        } catch {
+          result = .failure(.initialisationFailed("could not create the random stream of chain \(c): \(error)"))
+        }
+        results.withLock { $0[c] = result }
+      }
+    }
+    var chains: [ChainOutput] = []
+    for result in results.withLock({ $0 }) {
+      switch result! {
+      case .success(let chain): chains.append(chain)
+      case .failure(let error): throw error
+      }
     }
     return chains
   }

@@ -31,9 +31,11 @@ struct PeerRunner {
   /// The script's standard output, parsed by the comparison: label → seconds.
   func run(_ peers: PeerComparison) throws -> (stdout: String, seconds: [String: Double], wall: Double) {
     let executable = try interpreter()
-    let script = URL(fileURLWithPath: directory).appendingPathComponent(peers.script).path
+    // A script given by absolute path (one shipped with SimStudy) is run from where it is.
+    let script = peers.script.hasPrefix("/") ? peers.script : URL(fileURLWithPath: directory).appendingPathComponent(peers.script).path
     guard FileManager.default.fileExists(atPath: script) else {
-      throw Failure(description: "no peer script \(peers.script) in \(directory)")
+      throw Failure(
+        description: peers.script.hasPrefix("/") ? "no peer script at \(script)" : "no peer script \(peers.script) in \(directory)")
     }
     let process = Process()
     process.executableURL = URL(fileURLWithPath: executable)

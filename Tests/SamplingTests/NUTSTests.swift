@@ -288,6 +288,11 @@ func illConditionedGaussian(_ scheme: MetricAdaptation) throws {
     #expect(single.draws == a[c].draws && single.stepSize == a[c].stepSize)
   }
   #expect(a[0].draws != a[1].draws)
+  // Chains spread over threads are the same chains, in the same order.
+  for threads in [2, 3, 8] {
+    let parallel = try nuts.sample(target, key: key, threads: threads)
+    #expect(parallel.map(\.draws) == a.map(\.draws))
+  }
 }
 
 // MARK: - Diagnostics counted

@@ -95,6 +95,7 @@ import Testing
     #expect(PeerOutputs.confoundedLogit(junk).isEmpty)
     #expect(PeerOutputs.crossedLMM(junk).isEmpty)
     #expect(PeerOutputs.groupedSlopes(junk).isEmpty)
+    #expect(PeerOutputs.bayesianLogit(junk).isEmpty)
   }
 
   @Test func rowsPairOurLinesWithTheirLabelsInSeconds() {
@@ -142,8 +143,26 @@ import Testing
 
   @Test func builtInFamiliesDeclareTheirPeers() {
     let named = Dictionary(uniqueKeysWithValues: Benchmarks.families.map { ($0.name, $0.peers) })
-    for name in ["engine", "rank-recovery", "confounded-logit", "crossed-effects", "grouped-slopes"] {
+    for name in ["engine", "rank-recovery", "confounded-logit", "crossed-effects", "grouped-slopes", "bayesian-logit"] {
       #expect(named[name].flatMap { $0 }.map { !$0.pairs.isEmpty } == true, "\(name)")
     }
+  }
+
+  /// The reference script ships with SimStudy; its path is absolute and must exist.
+  @Test func bayesianPeerScriptShipsWithThePackage() {
+    let script = Benchmarks.Peers.bayesianLogit.script
+    #expect(script.hasPrefix("/") && FileManager.default.fileExists(atPath: script))
+  }
+
+  /// `confounding_models.py --bench N` lines as "MODEL cores=C" → seconds; other lines ignored.
+  @Test func bayesianLogitReadsEachModelAndCoreCount() {
+    let text = """
+      PyMC 5.28.5 + nutpie 0.16.8: 4 chains x (1000 tune + 1000 draws)
+      bench naive cores=1 seconds=2.6012 gradients=31354
+      bench naive cores=2 seconds=1.3900 gradients=31354
+      bench latent-mundlak cores=2 seconds=12.5 gradients=160000
+      bench broken cores=1
+      """
+    #expect(PeerOutputs.bayesianLogit(text) == ["naive cores=1": 2.6012, "naive cores=2": 1.39, "latent-mundlak cores=2": 12.5])
   }
 }

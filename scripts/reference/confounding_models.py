@@ -28,8 +28,9 @@ ess_bulk, r_hat), PSIS-LOO on the y log-likelihood only (also for latent-mundlak
 compile and sampling seconds, and points in the unconstrained space (PyMC value variables, e.g.
 tau_log__) with `model.compile_logp()` there (jacobian included) for the Swift log-density test.
 
-Usage: /work/venv-bayes/bin/python scripts/reference/confounding_models.py [--models naive,...]
-(from the package root; about 30 s of compile per model).
+Usage: python3 scripts/reference/confounding_models.py [--models naive,...]   (writes the fixture;
+about 30 s of compile per model), or with --bench REPEATS: only the sampling times, as
+`study bench --peers` reads them.
 """
 import argparse
 import json
@@ -46,8 +47,9 @@ import nutpie  # noqa: E402
 import pymc as pm  # noqa: E402
 
 MODELS = ["naive", "fixed-effects", "multilevel", "mundlak", "latent-mundlak"]
-CSV = "Tests/Fixtures/confounded-logit-bayes.csv"
-OUT = "Tests/Fixtures/confounding-models-reference.json"
+ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))  # the package root
+CSV = os.path.join(ROOT, "Tests/Fixtures/confounded-logit-bayes.csv")
+OUT = os.path.join(ROOT, "Tests/Fixtures/confounding-models-reference.json")
 SEED = 20261122
 CHAINS, TUNE, DRAWS = 4, 1000, 1000
 
@@ -175,12 +177,38 @@ def run(name, index, d):
     }
 
 
+def bench(models, d, repeats):
+    """Sampling time only (compile excluded), for `study bench --peers`: one line per model and
+    core count, `bench MODEL cores=C seconds=S gradients=G`, S the median over `repeats` seeds."""
+    for name in models:
+        compiled = nutpie.compile_pymc_model(build(name, d))
+        for cores in (1, 2):
+            times, gradients = [], []
+            for r in range(repeats):
+                t0 = time.perf_counter()
+                idata = nutpie.sample(compiled, chains=CHAINS, tune=TUNE, draws=DRAWS, seed=SEED + r,
+                                      progress_bar=False, cores=cores)
+                times.append(time.perf_counter() - t0)
+                steps = int(idata.sample_stats["n_steps"].values.sum())
+                if "warmup_sample_stats" in idata.groups():
+                    steps += int(idata.warmup_sample_stats["n_steps"].values.sum())
+                gradients.append(steps)
+            print(f"bench {name} cores={cores} seconds={float(np.median(times)):.4f} "
+                  f"gradients={int(np.median(gradients))}", flush=True)
+
+
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--models", default=",".join(MODELS))
     ap.add_argument("--out", default=OUT)
+    ap.add_argument("--bench", type=int, default=0, metavar="REPEATS",
+                    help="only time sampling (REPEATS seeds per model and core count) and print it; no fixture")
     args = ap.parse_args()
     d = load(CSV)
+    if args.bench > 0:
+        print(f"PyMC {pm.__version__} + nutpie {nutpie.__version__}: {CHAINS} chains x ({TUNE} tune + {DRAWS} draws)")
+        bench(args.models.split(","), d, args.bench)
+        return
     result = {
         "data": CSV,
         "individuals": int(len(d["y"])),

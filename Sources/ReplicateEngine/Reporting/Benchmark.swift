@@ -28,9 +28,15 @@ public enum Stopwatch {
     try body()
     var times: [Double] = []
     for _ in 0..<max(1, repeats) { times.append(try seconds(body)) }
-    times.sort()
-    let n = times.count
-    return n % 2 == 1 ? times[n / 2] : (times[n / 2 - 1] + times[n / 2]) / 2
+    return median(times)
+  }
+
+  /// The median of timings (or of any figures); NaN when there are none.
+  public static func median(_ values: [Double]) -> Double {
+    guard !values.isEmpty else { return .nan }
+    let s = values.sorted()
+    let n = s.count
+    return n % 2 == 1 ? s[n / 2] : (s[n / 2 - 1] + s[n / 2]) / 2
   }
 }
 
@@ -70,6 +76,7 @@ public struct PeerComparison: Sendable {
     }
   }
 
+  /// A file name inside the peers directory, or an absolute path (a script shipped with SimStudy).
   public let script: String
   public let arguments: [String]
   public let pairs: [Pair]

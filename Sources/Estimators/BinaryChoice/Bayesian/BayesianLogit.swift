@@ -3,14 +3,14 @@ import Sampling
 
 extension ConfoundingPosterior: ParameterisedDensity {
   /// In the latent-Mundlak model (bux, buy, u) and (−bux, −buy, −u) have the same density
-  /// (Docs/BinaryChoice.md §9): these are diagnosed on their magnitudes.
+  /// (Docs/BinaryChoice.md §11): these are diagnosed on their magnitudes.
   public var signSymmetricParameters: Set<String> {
     guard model == .latentMundlak else { return [] }
     return Set(parameterNames.filter { $0 == "bux" || $0 == "buy" || $0.hasPrefix("u[") })
   }
 }
 
-/// One of the five Bayesian group-confounding logits (Docs/BinaryChoice.md §9) fitted by NUTS:
+/// One of the five Bayesian group-confounding logits (Docs/BinaryChoice.md §11) fitted by NUTS:
 /// the posterior of its parameters, and its PSIS-LOO estimate of the expected log predictive
 /// density of the outcomes.
 public struct BayesianConfoundingLogit: Sendable {
@@ -48,14 +48,21 @@ public struct BayesianConfoundingLogit: Sendable {
     }
   }
 
-  /// Samples the posterior of `model` on `data` with chains keyed from `key`, then computes
-  /// PSIS-LOO from every draw's pointwise outcome log-likelihood (relative efficiency as arviz's
-  /// default: the mean over parameters of ESS(mean)/S).
-  public func fit(_ data: GroupedBinaryData, key: StreamKey) throws -> Fit {
+  /// Samples the posterior of `model` on `data` with chains keyed from `key` (spread over
+  /// `threads` threads; the result does not depend on it), then summarises it (`Fit.init`).
+  public func fit(_ data: GroupedBinaryData, key: StreamKey, threads: Int = 1) throws -> Fit {
     let target = try ConfoundingPosterior(model, data: data)
-    let chains = try sampler.sample(target, key: key)
+    return Fit(target, chains: try sampler.sample(target, key: key, threads: threads))
+  }
+}
+
+extension BayesianConfoundingLogit.Fit {
+  /// The natural-scale posterior of the chains, and PSIS-LOO from every draw's pointwise outcome
+  /// log-likelihood (relative efficiency as arviz's default: the mean over parameters of
+  /// ESS(mean)/S).
+  public init(_ target: ConfoundingPosterior, chains: [ChainOutput]) {
     let posterior = Posterior(target, chains: chains)
-    let n = data.count
+    let n = target.observations
     let s = chains.reduce(0) { $0 + $1.drawCount }
     var pointwise = [Double](repeating: 0, count: n * s)
     var row = [Double](repeating: 0, count: n)
@@ -68,7 +75,7 @@ public struct BayesianConfoundingLogit: Sendable {
       }
     }
     let reff = LOO.relativeEfficiency(parameters: posterior.draws)
-    return Fit(posterior: posterior, loo: LOO.compute(pointwise: pointwise, observations: n, draws: s, relativeEfficiency: reff))
+    self.init(posterior: posterior, loo: LOO.compute(pointwise: pointwise, observations: n, draws: s, relativeEfficiency: reff))
   }
 }
 

@@ -148,6 +148,9 @@ public struct ConfoundingPosterior: LogDensity, Sendable {
   /// The coordinate of a parameter name (natural-scale name, e.g. "tau" or "e[3]").
   public func index(of name: String) -> Int? { parameterNames.firstIndex(of: name) }
 
+  /// The number of individuals, the length of `pointwiseLogLikelihood`'s output.
+  public var observations: Int { y.count }
+
   /// The natural parameters at θ (τ = e^θ_τ, σ = e^θ_σ), in `parameterNames` order.
   public func constrained(_ theta: [Double]) -> [Double] {
     var v = theta
