@@ -5,7 +5,7 @@ import ReplicateEngine
 import Sampling
 
 /// Timings for `study bench`: each Bayesian confounded-logit model (Docs/BinaryChoice.md §11)
-/// sampled by NUTS with the study's settings (4 chains × (1000 warm-up + 1000 draws)) on one draw of
+/// sampled by NUTS with the source analysis' settings (4 chains × (1000 warm-up + 1000 draws)) on one draw of
 /// the default design (G = 30, n = 2000) — the draw of the stream key (20261122,
 /// "confounded-logit-bayes", 0), which is the data set of the PyMC + nutpie reference fixture, so
 /// `--peers` compares the two samplers on the same data. Per model: the median over 3 sampler keys
@@ -21,7 +21,8 @@ public enum BayesianLogitBenchmarks {
     } catch {
       return [BenchmarkLine("bayesian-logit data generation", .nan, "ms", note: "failed: \(error)")]
     }
-    let note = "G=\(data.groupCount), n=\(data.count); \(bayesianLogitSettings.description); median over \(repeats) sampler keys"
+    let settings = NUTSSettings(warmup: 1000, draws: 1000, chains: 4)
+    let note = "G=\(data.groupCount), n=\(data.count); \(settings.description); median over \(repeats) sampler keys"
     var lines: [BenchmarkLine] = []
     for model in ConfoundingModel.allCases {
       var one: [Double] = [], two: [Double] = [], post: [Double] = [], essBxy: [Double] = [], essWorst: [Double] = []
@@ -29,7 +30,7 @@ public enum BayesianLogitBenchmarks {
       var failure: String?
       do {
         let target = try ConfoundingPosterior(model, data: data)
-        let sampler = try NUTS(settings: bayesianLogitSettings)
+        let sampler = try NUTS(settings: settings)
         for r in 0..<repeats {
           let key = StreamKey(seed: 2026, condition: "bayesian-logit benchmark", replicate: r).appending(model.rawValue)
           var chains: [ChainOutput] = []

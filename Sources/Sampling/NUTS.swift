@@ -1,7 +1,7 @@
 import Dispatch
 import Foundation
-import Synchronization
 import RandomStreams
+import Synchronization
 
 /// Settings of a NUTS run. The defaults are Stan's, except the metric adaptation (see there).
 public struct NUTSSettings: Sendable, Equatable {

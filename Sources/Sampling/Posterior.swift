@@ -96,11 +96,12 @@ public struct Posterior: Sendable {
   public var gradientEvaluations: Int { chains.reduce(0) { $0 + $1.gradientEvaluations } }
 
   /// Why these draws should not be trusted, one phrase per problem (empty when none): any
-  /// divergence, any parameter with R̂ above `maxRhat` or bulk ESS below `minESS` (the thresholds
-  /// of Vehtari et al. 2021 for four chains).
-  public func convergenceProblems(maxRhat: Double = 1.01, minESS: Double = 400) -> [String] {
+  /// divergence, any of `parameters` (all by default) with R̂ above `maxRhat` or bulk ESS below
+  /// `minESS` (the thresholds of Vehtari et al. 2021 for four chains).
+  public func convergenceProblems(of parameters: [String]? = nil, maxRhat: Double = 1.01, minESS: Double = 400) -> [String] {
     var problems: [String] = []
     if divergences > 0 { problems.append("\(divergences) divergent transition\(divergences == 1 ? "" : "s")") }
+    let summaries = parameters.map { names in self.summaries.filter { names.contains($0.name) } } ?? self.summaries
     let highRhat = summaries.filter { !($0.rhat <= maxRhat) }
     if let worst = highRhat.max(by: { !($0.rhat >= $1.rhat) }) {
       problems.append(

@@ -30,7 +30,10 @@ public struct BayesianConfoundingLogit: Sendable {
     /// Each (estimand, parameter) pair as an estimate: the posterior mean as the value, the
     /// posterior sd as its SE, the central 95 % credible interval, and the doubled posterior
     /// probability of the wrong sign as its p. Not converged, with the reasons, when any
-    /// divergence occurred or any parameter has R̂ > 1.01 or bulk ESS < 400.
+    /// divergence occurred or a reported parameter has R̂ > 1.01 or bulk ESS < 400. (The other
+    /// parameters — 30 group effects, say — are summarised too, but with dozens of them one R̂
+    /// above 1.01 is likely by chance alone at a few thousand draws, and it says nothing about
+    /// the estimates reported.)
     public func output(_ pairs: [(estimand: String, parameter: String)]) -> MethodOutput {
       let estimates = pairs.map { pair -> Estimate in
         guard let s = posterior.summary(pair.parameter) else { return .notIdentified(pair.estimand) }
@@ -38,7 +41,7 @@ public struct BayesianConfoundingLogit: Sendable {
           estimand: pair.estimand, value: s.mean, se: s.sd, lower: s.lower, upper: s.upper,
           pValue: s.twoSidedTailProbability)
       }
-      let problems = posterior.convergenceProblems()
+      let problems = posterior.convergenceProblems(of: pairs.map(\.parameter))
       let draws = posterior.chains.reduce(0) { $0 + $1.drawCount }
       return MethodOutput(
         estimates,
