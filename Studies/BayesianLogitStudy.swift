@@ -79,17 +79,9 @@ public let bayesianLogitStudy = Study(
   cost: { condition in Double((try? condition.int("individuals")) ?? 1) },
   // Per individual: data, one row of pointwise log-likelihoods per draw (2 000 draws) for LOO.
   memory: { condition in 8 * 2100 * Double((try? condition.int("individuals")) ?? 0) },
-  validate: { condition in
-    do {
-      try confoundedLogitDesign(condition).validate()
-    } catch let error as DesignError {
-      throw StudyError.impossibleCondition(condition: condition.canonical, reason: error.message)
-    }
-  },
+  validate: validateConfoundedLogit,
   generate: { condition, rng in
-    let design = try confoundedLogitDesign(condition)
-    let sample = try design.draw(using: rng)
-    let data = try GroupedBinaryData(y: sample.y, x: sample.x, group: sample.group, z: sample.z)
+    let (data, design) = try drawConfoundedLogit(condition, rng)
     return Draw(
       BayesianLogitSample(data),
       truth: ["bxy": design.bxy, "bzy": design.bzy, "loo_choice": Double(ConfoundingModel.allCases.firstIndex(of: .latentMundlak)!)])

@@ -3,10 +3,26 @@ import Estimators
 import RandomStreams
 import ReplicateEngine
 
-/// The design of one condition of the confounded-logit study (the other DGP options at their
+/// The design of one condition of the confounded-logit studies (the other DGP options at their
 /// defaults, Docs/BinaryChoice.md §1).
 func confoundedLogitDesign(_ condition: Condition) throws -> ConfoundedLogit {
   ConfoundedLogit(groups: try condition.int("groups"), individuals: try condition.int("individuals"))
+}
+
+/// Refuses a condition whose design cannot be drawn, in the design's own words.
+func validateConfoundedLogit(_ condition: Condition) throws {
+  do {
+    try confoundedLogitDesign(condition).validate()
+  } catch let error as DesignError {
+    throw StudyError.impossibleCondition(condition: condition.canonical, reason: error.message)
+  }
+}
+
+/// One replicate's data of the design of `condition`, and that design (for the truth).
+func drawConfoundedLogit(_ condition: Condition, _ rng: RandomStream) throws -> (data: GroupedBinaryData, design: ConfoundedLogit) {
+  let design = try confoundedLogitDesign(condition)
+  let sample = try design.draw(using: rng)
+  return (try GroupedBinaryData(y: sample.y, x: sample.x, group: sample.group, z: sample.z), design)
 }
 
 /// The six methods of the confounded-logit study, each fit reported for bxy (the coefficient of
@@ -65,17 +81,9 @@ public let confoundedLogitStudy = Study(
   cost: { condition in Double((try? condition.int("individuals")) ?? 1) },
   // Per individual: outcome, covariates, group index and each fit's weights and working vectors.
   memory: { condition in 8 * 40 * Double((try? condition.int("individuals")) ?? 0) },
-  validate: { condition in
-    do {
-      try confoundedLogitDesign(condition).validate()
-    } catch let error as DesignError {
-      throw StudyError.impossibleCondition(condition: condition.canonical, reason: error.message)
-    }
-  },
+  validate: validateConfoundedLogit,
   generate: { condition, rng in
-    let design = try confoundedLogitDesign(condition)
-    let sample = try design.draw(using: rng)
-    let data = try GroupedBinaryData(y: sample.y, x: sample.x, group: sample.group, z: sample.z)
+    let (data, design) = try drawConfoundedLogit(condition, rng)
     return Draw(data, truth: ["bxy": design.bxy, "bzy": design.bzy])
   },
   methods: confoundedLogitMethods)
