@@ -95,6 +95,10 @@ public final class ResultStore: Sendable {
   public static func readFingerprint(_ url: URL, checkPages: Bool = false) throws -> StudyFingerprint {
     var config = Configuration()
     config.readonly = true
+    // Another connection may hold the file's lock for a moment (a run committing a batch, or the
+    // first opener after a crash replaying the WAL): wait for it as the writer does, rather than
+    // calling a busy store unreadable.
+    config.busyMode = .timeout(10)
     let json: String?
     do {
       let q = try DatabaseQueue(path: url.path, configuration: config)
