@@ -10,8 +10,9 @@ import Sampling
 /// "confounded-logit-bayes", 0), which is the data set of the PyMC + nutpie reference fixture, so
 /// `--peers` compares the two samplers on the same data. Per model: the median over 3 sampler keys
 /// of the sampling time with the chains on 1 thread and spread over 2, the time of the
-/// natural-scale summaries and PSIS-LOO that make a fit's output, and the bulk ESS per second of
-/// sampling (bxy, and the worst-mixing parameter).
+/// natural-scale summaries and PSIS-LOO that make a fit's output, the bulk ESS per second of
+/// sampling (bxy, and the worst-mixing parameter), and the worst bulk ESS per 1000 gradients with
+/// each metric adaptation (the measurement behind the default, on these models).
 public enum BayesianLogitBenchmarks {
   public static func lines(repeats: Int = 3) -> [BenchmarkLine] {
     let data: GroupedBinaryData
@@ -26,11 +27,18 @@ public enum BayesianLogitBenchmarks {
     var lines: [BenchmarkLine] = []
     for model in ConfoundingModel.allCases {
       var one: [Double] = [], two: [Double] = [], post: [Double] = [], essBxy: [Double] = [], essWorst: [Double] = []
-      var gradients: [Double] = []
+      var gradients: [Double] = [], efficiency: [Double] = [], windowedEfficiency: [Double] = []
       var failure: String?
       do {
         let target = try ConfoundingPosterior(model, data: data)
         let sampler = try NUTS(settings: settings)
+        var windowedSettings = settings
+        windowedSettings.metricAdaptation = .windowed
+        let windowed = try NUTS(settings: windowedSettings)
+        // The smallest bulk ESS over parameters per 1000 gradient evaluations, warm-up included.
+        func perGradient(_ posterior: Posterior) -> Double {
+          1000 * (posterior.summaries.map(\.essBulk).min() ?? .nan) / Double(posterior.gradientEvaluations)
+        }
         for r in 0..<repeats {
           let key = StreamKey(seed: 2026, condition: "bayesian-logit benchmark", replicate: r).appending(model.rawValue)
           var chains: [ChainOutput] = []
@@ -42,6 +50,8 @@ public enum BayesianLogitBenchmarks {
           essBxy.append((fit.posterior.summary("bxy")?.essBulk ?? .nan) / one[r])
           essWorst.append((fit.posterior.summaries.map(\.essBulk).min() ?? .nan) / one[r])
           gradients.append(Double(fit.posterior.gradientEvaluations))
+          efficiency.append(perGradient(fit.posterior))
+          windowedEfficiency.append(perGradient(Posterior(target, chains: try windowed.sample(target, key: key))))
         }
       } catch {
         failure = "failed: \(error)"
@@ -54,6 +64,10 @@ public enum BayesianLogitBenchmarks {
         BenchmarkLine(
           "\(name) bulk ESS/s of bxy", Stopwatch.median(essBxy), "1/s",
           note: "per second of 1-thread sampling; worst parameter \(String(format: "%.0f", Stopwatch.median(essWorst)))/s; \(String(format: "%.0f", Stopwatch.median(gradients))) gradients per fit"))
+      lines.append(
+        BenchmarkLine(
+          "\(name) worst bulk ESS per 1000 gradients", Stopwatch.median(efficiency), "",
+          note: "gradientBased (nutpie) metric, the default; windowed (Stan) \(String(format: "%.1f", Stopwatch.median(windowedEfficiency))) on the same keys"))
     }
     return lines
   }
