@@ -297,4 +297,38 @@ func goldenSectionMaximum(_ f: (Double) -> Double, _ a0: Double, _ b0: Double) -
     #expect(try FixedEffectsLogit().fit(overlapping).summary.converged)
     #expect(try ConditionalLogit().fit(overlapping).summary.converged)
   }
+
+  /// The same within-group separation is refused by the models that also use between-group
+  /// information, also with all-0 / all-1 groups alongside (without the check all three reported a
+  /// converged fit here, slope of x ≈ 9; the issue saw 127–549 on larger data, where quadrature of
+  /// the box-shaped integrand overshot the supremum); with the pair swapped they are not refused.
+  @Test func randomEffectsModelsDetectWithinGroupSeparation() throws {
+    // Groups 0–5 each separated (ones have the larger x); groups 6 and 7 all-0 and all-1.
+    var x: [Double] = [], y: [Double] = [], groups: [Int] = []
+    for g in 0..<6 {
+      for (k, v) in [-1.0, -0.4, 0.3, 0.9, 1.6].enumerated() {
+        x.append(v + Double(g) * 0.3)
+        y.append(k >= 2 ? 1 : 0)
+        groups.append(g)
+      }
+    }
+    for (g, outcome) in [(6, 0.0), (7, 1.0)] {
+      for v in [-0.5, 0.2, 0.8] {
+        x.append(v)
+        y.append(outcome)
+        groups.append(g)
+      }
+    }
+    let separated = try Self.data(x: x, y: y, groups: groups)
+    #expect(Self.isSeparation { _ = try RandomInterceptLogit().fit(separated) })
+    #expect(Self.isSeparation { _ = try RandomInterceptLogit.mundlak().fit(separated) })
+    #expect(Self.isSeparation { _ = try LatentMundlakLogit().fit(separated) })
+    // Swap a zero and a one in group 2: overlap within a group, no separation to report.
+    y[11] = 1
+    y[12] = 0
+    let overlapping = try Self.data(x: x, y: y, groups: groups)
+    #expect(!Self.isSeparation { _ = try RandomInterceptLogit().fit(overlapping) })
+    #expect(!Self.isSeparation { _ = try RandomInterceptLogit.mundlak().fit(overlapping) })
+    #expect(!Self.isSeparation { _ = try LatentMundlakLogit().fit(overlapping) })
+  }
 }

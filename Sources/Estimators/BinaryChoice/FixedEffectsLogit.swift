@@ -35,6 +35,28 @@ struct InformativeGroups: Sendable {
   /// Albert & Anderson 1984; for the conditional likelihood the score is then positive for every
   /// β). O(n).
   func checkSeparation(_ data: GroupedBinaryData, model: String) throws(EstimationError) {
+    try Self.checkSeparation(groups, data, model: model)
+  }
+
+  /// The same check for models that also learn from between-group variation (random-intercept,
+  /// Mundlak and latent-Mundlak logits), which do not need informative groups to fit: when every
+  /// group with both outcomes is separated by x in one direction, their integrated likelihoods
+  /// have no interior maximum either (the slope and τ grow together), and adaptive quadrature of
+  /// the then box-shaped integrand overshoots the supremum rather than failing. Nothing to check
+  /// without informative groups in which x varies.
+  static func checkWithinGroupSeparation(_ data: GroupedBinaryData, model: String) throws(EstimationError) {
+    let informative = (0..<data.groupCount).filter { g in
+      let r = data.range(g)
+      let ones = data.y[r].reduce(0, +)
+      return ones > 0 && ones < Double(r.count)
+    }
+    guard informative.contains(where: { g in data.x[data.range(g)].contains { $0 != data.x[data.range(g).lowerBound] } }) else {
+      return
+    }
+    try checkSeparation(informative, data, model: model)
+  }
+
+  private static func checkSeparation(_ groups: [Int], _ data: GroupedBinaryData, model: String) throws(EstimationError) {
     for s in [1.0, -1.0] {
       let separated = groups.allSatisfy { g in
         var minOne = Double.infinity

@@ -55,6 +55,7 @@ public struct LatentMundlakLogit: Sendable {
 
   public func fit(_ data: GroupedBinaryData) throws(EstimationError) -> BinaryChoiceFit {
     let model = "latent Mundlak logit (\(integration))"
+    try InformativeGroups.checkWithinGroupSeparation(data, model: model)
     let problem = try LatentMundlakProblem(data, integration: integration)
     // Starting values: the x part from group means and the pooled within variance, the y part from
     // the ordinary logit on (1, x, z, x̄_g) read through E[u_g | x̄_g] ≈ (x̄_g − a_x)/b_ux and inflated

@@ -56,10 +56,11 @@ public struct RandomInterceptLogit: Sendable {
   }
 
   public func fit(_ data: GroupedBinaryData) throws(EstimationError) -> BinaryChoiceFit {
+    let model = "random-intercept logit (\(integration))"
+    try InformativeGroups.checkWithinGroupSeparation(data, model: model)
     let problem = try RandomInterceptProblem(data, groupMeanOfX: groupMeanOfX, integration: integration)
     let names = parameterNames
     let glm = try LogisticRegression.fit(design: problem.design, y: data.y, names: Array(names.dropLast()))
-    let model = "random-intercept logit (\(integration))"
     let candidates = [0.25, 0.5, 1, 2].map { tau in
       glm.coefficients.map { $0 * (1 + attenuation * tau * tau).squareRoot() } + [tau]
     }
