@@ -34,7 +34,14 @@ let bayesianLogitMethods: [StudyMethod<BayesianLogitSample>] = {
       randomised: { sample, _, key in
         let fit = try BayesianConfoundingLogit(model, settings: bayesianLogitSettings).fit(sample.data, key: key)
         sample.post(model, fit.loo)
-        return fit.output(pairs)
+        var output = fit.output(pairs)
+        // PSIS-LOO of this model: elpd_loo and the share of observations whose Pareto k̂ > 0.7
+        // (where the importance-sampling estimate of their LOO density is unreliable).
+        output.estimates += [
+          Estimate(estimand: "elpd_loo", value: fit.loo.elpd),
+          Estimate(estimand: "loo_k_high", value: Double(fit.loo.count(kAbove: 0.7)) / Double(fit.loo.paretoK.count)),
+        ]
+        return output
       })
   }
   methods.append(
@@ -67,6 +74,8 @@ public let bayesianLogitStudy = Study(
   estimands: [
     EstimandSpec("bxy", .continuous, help: "The slope of the individual covariate x (truth 0)."),
     EstimandSpec("bzy", .continuous, help: "The slope of the group covariate z (truth 1)."),
+    EstimandSpec("elpd_loo", .score, help: "Each model's PSIS-LOO estimate of the expected log predictive density of y."),
+    EstimandSpec("loo_k_high", .score, help: "Each model's share of observations with Pareto k̂ > 0.7 (LOO unreliable there)."),
     EstimandSpec(
       "loo_choice", .discrete,
       help: "The model PSIS-LOO ranks first: 0 naive, 1 fixed-effects, 2 multilevel, 3 mundlak, 4 latent-mundlak."),
