@@ -9,23 +9,32 @@ struct InformativeGroups: Sendable {
   let dropped: Int
 
   init(_ data: GroupedBinaryData, model: String) throws(EstimationError) {
-    var kept: [Int] = []
-    for g in 0..<data.groupCount {
-      let r = data.range(g)
-      let ones = data.y[r].reduce(0, +)
-      if ones > 0, ones < Double(r.count) { kept.append(g) }
-    }
+    let kept = Self.indices(data)
     guard !kept.isEmpty else {
       throw .invalidInput("\(model): every group has all-0 or all-1 outcomes, so no group carries information")
     }
-    guard kept.contains(where: { g in
-      let r = data.range(g)
-      return data.x[r].contains { $0 != data.x[r.lowerBound] }
-    }) else {
+    guard Self.xVaries(in: kept, data) else {
       throw .invalidInput("\(model): x does not vary within any informative group, so its slope is not identified")
     }
     groups = kept
     dropped = data.groupCount - kept.count
+  }
+
+  /// The groups with at least one 0 and one 1.
+  private static func indices(_ data: GroupedBinaryData) -> [Int] {
+    (0..<data.groupCount).filter { g in
+      let r = data.range(g)
+      let ones = data.y[r].reduce(0, +)
+      return ones > 0 && ones < Double(r.count)
+    }
+  }
+
+  /// Whether x takes two values within at least one of `groups`.
+  private static func xVaries(in groups: [Int], _ data: GroupedBinaryData) -> Bool {
+    groups.contains { g in
+      let r = data.range(g)
+      return data.x[r].contains { $0 != data.x[r.lowerBound] }
+    }
   }
 
   /// Exact separation check for a model with a free intercept per group and one common slope β on
@@ -45,14 +54,8 @@ struct InformativeGroups: Sendable {
   /// the then box-shaped integrand overshoots the supremum rather than failing. Nothing to check
   /// without informative groups in which x varies.
   static func checkWithinGroupSeparation(_ data: GroupedBinaryData, model: String) throws(EstimationError) {
-    let informative = (0..<data.groupCount).filter { g in
-      let r = data.range(g)
-      let ones = data.y[r].reduce(0, +)
-      return ones > 0 && ones < Double(r.count)
-    }
-    guard informative.contains(where: { g in data.x[data.range(g)].contains { $0 != data.x[data.range(g).lowerBound] } }) else {
-      return
-    }
+    let informative = indices(data)
+    guard xVaries(in: informative, data) else { return }
     try checkSeparation(informative, data, model: model)
   }
 
