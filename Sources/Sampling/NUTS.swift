@@ -154,16 +154,19 @@ public struct NUTS: Sendable {
   public func sample(_ target: some LogDensity, key: StreamKey) throws(SamplingError) -> [ChainOutput] {
     var chains: [ChainOutput] = []
     chains.reserveCapacity(settings.chains)
-    for c in 0..<settings.chains {
-      let stream: RandomStream
-      do {
-        stream = try RandomStream(key: key.appending("chain").appending(UInt64(c)))
-      } catch {
-        throw .initialisationFailed("could not create the random stream of chain \(c): \(error)")
-      }
-      chains.append(try sampleChain(target, stream: stream, initial: nil))
-    }
+    for c in 0..<settings.chains { chains.append(try sampleChain(c, of: target, key: key)) }
     return chains
+  }
+
+  /// Chain c of a fit keyed `key`, on its own stream.
+  private func sampleChain(_ c: Int, of target: some LogDensity, key: StreamKey) throws(SamplingError) -> ChainOutput {
+    let stream: RandomStream
+    do {
+      stream = try RandomStream(key: key.appending("chain").appending(UInt64(c)))
+    } catch {
+      throw .initialisationFailed("could not create the random stream of chain \(c): \(error)")
+    }
+    return try sampleChain(target, stream: stream, initial: nil)
   }
 
   /// `sample(_:key:)` with the chains spread over `threads` threads. Each chain still draws from
@@ -178,13 +181,7 @@ public struct NUTS: Sendable {
       while true {
         let c = next.add(1, ordering: .relaxed).oldValue
         guard c < settings.chains else { return }
-        let result: Result<ChainOutput, SamplingError>
-        do {
-          let stream = try RandomStream(key: key.appending("chain").appending(UInt64(c)))
-          result = Result { () throws(SamplingError) in try sampleChain(target, stream: stream, initial: nil) }
-        } catch {
-          result = .failure(.initialisationFailed("could not create the random stream of chain \(c): \(error)"))
-        }
+        let result = Result { () throws(SamplingError) in try sampleChain(c, of: target, key: key) }
         results.withLock { $0[c] = result }
       }
     }
