@@ -171,7 +171,7 @@ public struct ConfoundingPosterior: LogDensity, Sendable {
   public func logDensity(_ theta: [Double], gradient: inout [Double]) -> Double {
     precondition(theta.count == dimension && gradient.count == dimension, "θ and the gradient need \(dimension) entries")
     let l = layout
-    let bxy = theta[l.bxy], bzy = theta[l.bzy]
+    let bxy = theta[l.bxy]
     let tau = l.logTau >= 0 ? exp(theta[l.logTau]) : 0
     let buy = l.buy >= 0 ? theta[l.buy] : 0
     for i in 0..<dimension { gradient[i] = 0 }
@@ -183,17 +183,9 @@ public struct ConfoundingPosterior: LogDensity, Sendable {
       x.withUnsafeBufferPointer { xb in
         for g in 0..<z.count {
           let start = groupStart[g]
-          let intercept: Double
-          switch model {
-          case .naive: intercept = theta[l.a0]
-          case .fixedEffects: intercept = theta[l.groupIntercepts + g]
-          case .multilevel: intercept = theta[l.aBar] + tau * theta[l.e + g]
-          case .mundlak: intercept = theta[l.aBar] + tau * theta[l.e + g] + buy * groupMean[g]
-          case .latentMundlak: intercept = theta[l.aBar] + tau * theta[l.e + g] + buy * theta[l.u + g]
-          }
           let s = outcomeSums(
             yb.baseAddress! + start, xb.baseAddress! + start, count: groupStart[g + 1] - start,
-            offset: intercept + bzy * z[g], slope: bxy)
+            offset: groupOffset(theta, g, tau: tau, buy: buy), slope: bxy)
           logLik += s.logLikelihood
           residualX += s.residualX
           let r = s.residual
@@ -279,6 +271,21 @@ public struct ConfoundingPosterior: LogDensity, Sendable {
     return logLik + logPrior
   }
 
+  /// Group g's part of the linear predictor, intercept + bzy·z_g (η_j = it + bxy·x_j), at θ with
+  /// τ = e^θ_τ and buy already read.
+  @inline(__always) private func groupOffset(_ theta: [Double], _ g: Int, tau: Double, buy: Double) -> Double {
+    let l = layout
+    let intercept: Double
+    switch model {
+    case .naive: intercept = theta[l.a0]
+    case .fixedEffects: intercept = theta[l.groupIntercepts + g]
+    case .multilevel: intercept = theta[l.aBar] + tau * theta[l.e + g]
+    case .mundlak: intercept = theta[l.aBar] + tau * theta[l.e + g] + buy * groupMean[g]
+    case .latentMundlak: intercept = theta[l.aBar] + tau * theta[l.e + g] + buy * theta[l.u + g]
+    }
+    return intercept + theta[l.bzy] * z[g]
+  }
+
   /// log p(y_j | θ) for each individual (the Bernoulli outcome only, also for latent-mundlak, so
   /// that LOO compares the five models on the same y), in the data's (group-sorted) order; writes
   /// `data.count` values into `out`, which must have that many entries.
@@ -286,15 +293,9 @@ public struct ConfoundingPosterior: LogDensity, Sendable {
     precondition(theta.count == dimension && out.count == y.count, "θ needs \(dimension) entries and out \(y.count)")
     let l = layout
     let tau = l.logTau >= 0 ? exp(theta[l.logTau]) : 0
+    let buy = l.buy >= 0 ? theta[l.buy] : 0
     for g in 0..<z.count {
-      var c = theta[l.bzy] * z[g]
-      switch model {
-      case .naive: c += theta[l.a0]
-      case .fixedEffects: c += theta[l.groupIntercepts + g]
-      case .multilevel: c += theta[l.aBar] + tau * theta[l.e + g]
-      case .mundlak: c += theta[l.aBar] + tau * theta[l.e + g] + theta[l.buy] * groupMean[g]
-      case .latentMundlak: c += theta[l.aBar] + tau * theta[l.e + g] + theta[l.buy] * theta[l.u + g]
-      }
+      let c = groupOffset(theta, g, tau: tau, buy: buy)
       for j in groupStart[g]..<groupStart[g + 1] {
         let eta = c + theta[l.bxy] * x[j]
         // y η − log(1 + e^η) = y η − max(η, 0) − log1p(e^{−|η|}).
