@@ -46,7 +46,7 @@ let package = Package(
     .target(name: "StudyRunner", dependencies: ["ReplicateEngine", "ResultStore", "Estimators"]),
     .target(
       name: "StudyCommandLine",
-      dependencies: ["ReplicateEngine", "StudyRunner", .product(name: "ArgumentParser", package: "swift-argument-parser")]),
+      dependencies: ["ReplicateEngine", "StudyRunner", "Estimators", .product(name: "ArgumentParser", package: "swift-argument-parser")]),
     .target(
       name: "SimStudy",
       dependencies: [

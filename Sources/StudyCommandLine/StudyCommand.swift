@@ -6,7 +6,7 @@ import StudyRunner
 /// The root command: `NAME` is short for `run NAME`.
 struct StudyCommand: ParsableCommand {
   static var subcommands: [any ParsableCommand.Type] {
-    [Run.self, List.self, Show.self, Check.self, Baseline.self, Merge.self, New.self, Bench.self]
+    [Run.self, List.self, Show.self, Check.self, Baseline.self, Merge.self, New.self, Bench.self, Fit.self]
   }
 
   static var configuration: CommandConfiguration {

@@ -1,9 +1,10 @@
 import LinearAlgebra
 
-/// One random-effect term `(1 + slopes | factor)`: the grouping factor's level of every observation
-/// and the covariates whose coefficients vary by level. The term's random effects per level are a
-/// q-vector (intercept, then one per slope; q = 1 + slopes.count) with an unstructured q×q
-/// covariance, i.e. intercept and slopes are correlated.
+/// One random-effect term `(1 + slopes | factor)`, or `(0 + slopes | factor)` without the intercept:
+/// the grouping factor's level of every observation and the covariates whose coefficients vary by
+/// level. The term's random effects per level are a q-vector (the intercept if any, then one per
+/// slope) with an unstructured q×q covariance, i.e. its effects are correlated. Uncorrelated
+/// effects, lme4's `(1 + x || g)`, are separate terms on the same factor: `(1 | g) + (0 + x | g)`.
 public struct RandomEffectTerm: Sendable {
   /// The grouping factor's name (its column in a `LongTable`).
   public let factor: String
@@ -15,12 +16,18 @@ public struct RandomEffectTerm: Sendable {
   public let slopeNames: [String]
   /// The slope covariates' values, one array per slope, each with one value per observation.
   public let slopes: [[Double]]
+  /// Whether the term has a random intercept (the first effect).
+  public let intercept: Bool
   let levelIndex: [String: Int]
 
   /// A term from integer level codes; `levels` defaults to the codes' canonical text ("0", "1", …).
   public init(
-    factor: String, codes: [Int], levels: [String]? = nil, slopeNames: [String] = [], slopes: [[Double]] = []
+    factor: String, codes: [Int], levels: [String]? = nil, intercept: Bool = true, slopeNames: [String] = [],
+    slopes: [[Double]] = []
   ) throws(EstimationError) {
+    guard intercept || !slopes.isEmpty else {
+      throw .invalidInput("factor '\(factor)': a random-effect term needs an intercept or a slope")
+    }
     let labels = levels ?? (0..<((codes.max() ?? -1) + 1)).map(String.init)
     guard codes.allSatisfy({ $0 >= 0 && $0 < labels.count }) else {
       throw .invalidInput("factor '\(factor)': every level code must lie in 0..<\(labels.count)")
@@ -37,11 +44,14 @@ public struct RandomEffectTerm: Sendable {
     self.codes = codes
     self.slopeNames = slopeNames
     self.slopes = slopes
+    self.intercept = intercept
     self.levelIndex = Dictionary(uniqueKeysWithValues: labels.enumerated().map { ($1, $0) })
   }
 
   /// A term from per-observation labels; levels are numbered in order of first appearance.
-  public init(factor: String, labels: [String], slopeNames: [String] = [], slopes: [[Double]] = []) throws(EstimationError) {
+  public init(
+    factor: String, labels: [String], intercept: Bool = true, slopeNames: [String] = [], slopes: [[Double]] = []
+  ) throws(EstimationError) {
     var index: [String: Int] = [:]
     var levels: [String] = []
     var codes: [Int] = []
@@ -55,23 +65,27 @@ public struct RandomEffectTerm: Sendable {
         levels.append(label)
       }
     }
-    try self.init(factor: factor, codes: codes, levels: levels, slopeNames: slopeNames, slopes: slopes)
+    try self.init(
+      factor: factor, codes: codes, levels: levels, intercept: intercept, slopeNames: slopeNames, slopes: slopes)
   }
 
-  /// q = 1 + number of slopes: the size of the per-level random-effect vector.
-  public var dimension: Int { 1 + slopes.count }
-  /// "(Intercept)" followed by the slope names.
-  public var effectNames: [String] { ["(Intercept)"] + slopeNames }
+  /// q: the size of the per-level random-effect vector (the intercept, if any, and the slopes).
+  public var dimension: Int { (intercept ? 1 : 0) + slopes.count }
+  /// "(Intercept)" (if the term has one) followed by the slope names.
+  public var effectNames: [String] { (intercept ? [CrossedDesign.interceptName] : []) + slopeNames }
 
-  /// The term's random-effect regressors for observation i: 1, then the slopes' values.
-  @inline(__always) func regressor(_ i: Int, _ c: Int) -> Double { c == 0 ? 1 : slopes[c - 1][i] }
+  /// The term's random-effect regressors for observation i: 1 for the intercept, then the slopes' values.
+  @inline(__always) func regressor(_ i: Int, _ c: Int) -> Double {
+    intercept ? (c == 0 ? 1 : slopes[c - 1][i]) : slopes[c][i]
+  }
 
   /// The same term restricted to `rows` (in that order), with new level codes if given.
   func selecting(_ rows: [Int], codes newCodes: [Int]? = nil, levels newLevels: [String]? = nil) throws(EstimationError)
     -> RandomEffectTerm
   {
     try RandomEffectTerm(
-      factor: factor, codes: newCodes ?? rows.map { codes[$0] }, levels: newLevels ?? levels, slopeNames: slopeNames,
+      factor: factor, codes: newCodes ?? rows.map { codes[$0] }, levels: newLevels ?? levels, intercept: intercept,
+      slopeNames: slopeNames,
       slopes: slopes.map { s in rows.map { s[$0] } })
   }
 }

@@ -106,10 +106,15 @@ public struct CrossedLMM: Sendable {
   /// The number of covariance parameters θ.
   public var thetaCount: Int { layout.thetaCount }
 
-  /// Names of the θ entries: "factor:i,j" for T_k[i, j].
+  /// Names of the θ entries: "factor:i,j" for T_k[i, j]; a factor's second term (as `||` makes) is
+  /// "factor.1", its third "factor.2", … (lme4's names).
   public var thetaNames: [String] {
-    design.terms.flatMap { t in
-      (0..<t.dimension).flatMap { c in (c..<t.dimension).map { r in "\(t.factor):\(r),\(c)" } }
+    var seen: [String: Int] = [:]
+    return design.terms.flatMap { t in
+      let k = seen[t.factor, default: 0]
+      seen[t.factor] = k + 1
+      let name = k == 0 ? t.factor : "\(t.factor).\(k)"
+      return (0..<t.dimension).flatMap { c in (c..<t.dimension).map { r in "\(name):\(r),\(c)" } }
     }
   }
 
@@ -175,7 +180,7 @@ public struct CrossedLMM: Sendable {
     var theta: [Double] = []
     for term in design.terms {
       let q = term.dimension
-      guard q == 1 else {
+      guard q == 1, term.intercept else {
         for c in 0..<q { for r in c..<q { theta.append(r == c ? 1 : 0) } }
         continue
       }
@@ -558,7 +563,7 @@ final class CrossedWorkspace {
   let w: UnsafeMutablePointer<Double>
   /// The first term's per-level Cholesky factors (ℓ₁ blocks of q₁×q₁).
   let l0: UnsafeMutablePointer<Double>
-  /// Per dense index: θ_k for intercept-only terms, 1 for slope terms (transformed by T_k) and for X, y.
+  /// Per dense index: θ_k for one-effect terms (q = 1), 1 for the others (transformed by T_k) and for X, y.
   let lambda: UnsafeMutablePointer<Double>
   /// T_k per term (q×q column-major, lower).
   let t: [UnsafeMutablePointer<Double>]

@@ -104,8 +104,9 @@ public struct CrossedLMMFit: Sendable {
       for name in re.slopeNames { slopes.append(try table.numeric(name)) }
       for i in 0..<table.rowCount {
         guard let r = re.levelIndex[labels[i]] else { continue }
-        out[i] += re.values[r, 0]
-        for (c, s) in slopes.enumerated() { out[i] += s[i] * re.values[r, c + 1] }
+        let first = re.effectNames.count - slopes.count
+      if first == 1 { out[i] += re.values[r, 0] }
+      for (c, s) in slopes.enumerated() { out[i] += s[i] * re.values[r, first + c] }
       }
     }
     return out

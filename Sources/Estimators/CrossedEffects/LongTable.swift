@@ -65,6 +65,21 @@ public struct LongTable: Sendable {
     }
   }
 
+  /// A column's distinct labels sorted (numerically for a numeric column, as R orders a factor's
+  /// levels) and each row's position among them.
+  public func sortedLevels(_ name: String) throws(EstimationError) -> (levels: [String], codes: [Int]) {
+    let labels = try labels(name)
+    var levels = Array(Set(labels))
+    if case .numeric(let v) = try column(name) {
+      let value = Dictionary(zip(labels, v), uniquingKeysWith: { a, _ in a })
+      levels.sort { value[$0]! < value[$1]! }
+    } else {
+      levels.sort()
+    }
+    let index = Dictionary(uniqueKeysWithValues: levels.enumerated().map { ($1, $0) })
+    return (levels, labels.map { index[$0]! })
+  }
+
   /// The canonical label of a numeric factor value: integers without a decimal point.
   public static func label(_ x: Double) -> String {
     x == x.rounded() && abs(x) < 1e15 ? String(Int(x)) : "\(x)"
