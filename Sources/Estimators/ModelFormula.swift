@@ -43,6 +43,7 @@ public struct ModelFormula: Sendable, Equatable, CustomStringConvertible {
   /// One fixed term: a column, or the interaction (product) of several.
   public struct FixedTerm: Sendable, Equatable, Hashable {
     public let variables: [Variable]
+    public init(variables: [Variable]) { self.variables = variables }
     public var name: String { variables.map { $0.categorical ? "factor(\($0.column))" : $0.column }.joined(separator: ":") }
   }
 
@@ -52,6 +53,11 @@ public struct ModelFormula: Sendable, Equatable, CustomStringConvertible {
     public let slopes: [String]
     /// The grouping columns; more than one means their interaction (`a:b`).
     public let grouping: [String]
+    public init(intercept: Bool, slopes: [String], grouping: [String]) {
+      self.intercept = intercept
+      self.slopes = slopes
+      self.grouping = grouping
+    }
     /// The grouping factor's name: the columns joined by ":".
     public var factor: String { grouping.joined(separator: ":") }
   }
