@@ -26,18 +26,28 @@ struct FitInput: ParsableArguments {
   @Flag(help: "Print the results as JSON instead of the text summary.")
   var json = false
 
-  /// The file as a table; a file that cannot be read or parsed is one sentence.
-  func table() throws -> LongTable {
-    guard FileManager.default.fileExists(atPath: file) else { throw ValidationError("There is no file '\(file)'.") }
-    do { return try LongTable(contentsOfCSV: URL(fileURLWithPath: file)) } catch {
-      throw ValidationError("Cannot read '\(file)' as CSV: \(error).")
+  /// Reads the file, runs `fit` on it and prints its report. Any failure — no file, bad CSV, a bad
+  /// formula or column, an impossible model — is one sentence on stderr and exit status 64.
+  func run(_ fit: (LongTable) throws -> FitReport) throws {
+    do {
+      guard FileManager.default.fileExists(atPath: file) else { throw FitFailure("there is no file '\(file)'") }
+      let table: LongTable
+      do { table = try LongTable(contentsOfCSV: URL(fileURLWithPath: file)) } catch {
+        throw FitFailure("cannot read '\(file)' as CSV: \(error)")
+      }
+      let report = try fit(table)
+      print(json ? report.json.serialized() : report.text)
+    } catch {
+      note("Error: \(error)")
+      throw ExitCode(64)
     }
   }
+}
 
-  /// Prints the report in the chosen format.
-  func emit(_ report: FitReport) {
-    print(json ? report.json.serialized() : report.text)
-  }
+/// A failure of `study fit` that is not an estimator's own error.
+struct FitFailure: Error, CustomStringConvertible {
+  let description: String
+  init(_ description: String) { self.description = description }
 }
 
 /// What `study fit` prints: the text summary and the same results as JSON.

@@ -25,16 +25,12 @@ struct FitLMM: ParsableCommand {
   var ml = false
 
   func run() throws {
-    let table = try input.table()
-    let report: FitReport
-    do {
-      let formula = try ModelFormula(self.formula)
-      let frame = try ModelFrame(formula, table: table)
+    try input.run { table in
+      let frame = try ModelFrame(ModelFormula(formula), table: table)
       let design = try CrossedDesign(frame: frame)
       let fit = try CrossedLMM(design).fit(reml: !ml)
-      report = LMMReport(fit: fit, design: design, frame: frame, file: input.file).report
-    } catch { throw ValidationError("\(error)") }
-    input.emit(report)
+      return LMMReport(fit: fit, design: design, frame: frame, file: input.file).report
+    }
   }
 }
 

@@ -28,6 +28,9 @@ private func study(_ args: [String], in folder: URL? = nil) throws -> Outcome {
   return Outcome(status: p.terminationStatus, stdout: String(decoding: o, as: UTF8.self), stderr: String(decoding: e, as: UTF8.self))
 }
 
+/// lme4's Penicillin data, kept with the tests.
+private let penicillin = packageRoot.appendingPathComponent("Tests/Fixtures/Penicillin.csv").path
+
 private func scratch() throws -> URL {
   let u = FileManager.default.temporaryDirectory.appendingPathComponent("simstudy-cli-\(UUID().uuidString)")
   try FileManager.default.createDirectory(at: u, withIntermediateDirectories: true)
@@ -47,7 +50,7 @@ private func scratch() throws -> URL {
 
   /// Bad input: one clear sentence on stderr, a non-zero exit, no stack trace.
   @Test(arguments: [
-    (["no-such-study"], "'no-such-study' is neither a subcommand (run, list, show, check, baseline, merge, new, bench) nor a study (rank-recovery,"),
+    (["no-such-study"], "'no-such-study' is neither a subcommand (run, list, show, check, baseline, merge, new, bench, fit) nor a study (rank-recovery,"),
     (["run", "no-such-study"], "unknown study 'no-such-study'; the studies are: rank-recovery"),
     (["rank-recovery", "--reps", "0"], "--reps must be at least 1"),
     (["rank-recovery", "--threads", "0"], "--threads must be at least 1"),
@@ -80,6 +83,12 @@ private func scratch() throws -> URL {
     (["new", "Bad_name"], "'Bad_name' cannot name a study"),
     (["new", "rank-recovery"], "a study named 'rank-recovery' exists already"),
     (["new", "my-study", "--to", "/nonexistent-simstudy"], "/nonexistent-simstudy is not a folder"),
+    (["fit", "lmm", "/nonexistent-simstudy/a.csv", "y ~ (1 | g)"], "there is no file '/nonexistent-simstudy/a.csv'"),
+    (["fit", "lmm", penicillin, "diameter ~ 1 + (1 | plate"], "expected ')' to close the random term"),
+    (["fit", "lmm", penicillin, "diameter ~ dose + (1 | plate)"], "the formula uses a column 'dose' that the data does not have"),
+    (["fit", "lmm", penicillin, "diameter ~ 1 + plate"], "has no random term such as (1 | group)"),
+    (["fit", "lmm", penicillin, "plate ~ 1 + (1 | sample)"], "column 'plate' is text, but the response must be numeric"),
+    (["fit", "lmm", penicillin, "diameter ~ log(plate) + (1 | sample)"], "functions of columns such as 'log(…)' are not supported"),
   ])
   func badInputGetsOneSentence(_ args: [String], _ expected: String) throws {
     let r = try study(args)
@@ -92,6 +101,26 @@ private func scratch() throws -> URL {
   /// ife-bias names "oracle F" as its reference: summary.csv carries each other method's bias
   /// difference and relative precision against it, and `show --reference` re-summarises against
   /// another method without running.
+  /// `fit lmm` on lme4's Penicillin data prints lme4's numbers (the `Penicillin` help page of lme4 and
+  /// Bates et al. 2015, J. Stat. Softw. 67(1): REML criterion 330.8606, intercept 22.9722 (SE 0.8086),
+  /// residual variance 0.3024), and `--json` carries the same fit.
+  @Test func fitLMMPrintsLme4sSummary() throws {
+    let formula = "diameter ~ 1 + (1 | plate) + (1 | sample)"
+    let text = try study(["fit", "lmm", penicillin, formula])
+    #expect(text.status == 0, "stderr: \(text.stderr)")
+    #expect(text.stdout.contains("REML criterion at convergence: 330.86"))
+    #expect(text.stdout.contains("Number of obs: 144, groups: plate, 24; sample, 6"))
+    #expect(text.stdout.contains("22.9722"))
+    let json = try study(["fit", "lmm", penicillin, formula, "--json"])
+    let object = try #require(JSONSerialization.jsonObject(with: Data(json.stdout.utf8)) as? [String: Any])
+    #expect(abs((object["objective"] as? Double ?? 0) - 330.8606) < 5e-5)
+    let fixed = try #require((object["fixed_effects"] as? [[String: Any]])?.first)
+    #expect(abs((fixed["estimate"] as? Double ?? 0) - 22.9722) < 5e-5)
+    #expect(abs((fixed["std_error"] as? Double ?? 0) - 0.8086) < 5e-5)
+    let residual = try #require(object["residual"] as? [String: Any])
+    #expect(abs((residual["variance"] as? Double ?? 0) - 0.3024) < 5e-5)
+  }
+
   @Test func referenceComparisonsReachTheFilesAndShow() throws {
     let dir = try scratch()
     defer { try? FileManager.default.removeItem(at: dir) }
