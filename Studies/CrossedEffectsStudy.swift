@@ -104,22 +104,31 @@ func olsIgnoringGrouping(_ design: CrossedDesign) throws -> MethodOutput {
 }
 
 extension CrossedEffectsSample {
-  /// The mixed-model design of this sample: y ~ 1 + covariates + (1 [+ x₁] | teacher) + (1 | student)
-  /// [+ (1 | third factor)], with a teacher slope on the first covariate when `teacherSlope` is true.
-  /// Level labels are the codes as text ("0", "1", …).
-  public func design(teacherSlope: Bool = false) throws -> CrossedDesign {
-    var x = Matrix(rows: rowCount, cols: 1 + covariateNames.count, repeating: 1)
-    for j in 0..<covariateNames.count { x.setColumn(j + 1, covariates.column(j)) }
-    var terms = [
-      try RandomEffectTerm(
-        factor: "teacher", codes: teacher, levels: (0..<teachers).map(String.init),
-        slopeNames: teacherSlope ? [covariateNames[0]] : [], slopes: teacherSlope ? [covariates.column(0)] : []),
-      try RandomEffectTerm(factor: "student", codes: student, levels: (0..<students).map(String.init)),
-    ]
-    if let g = third {
-      terms.append(try RandomEffectTerm(factor: thirdName ?? "third", codes: g, levels: (0..<thirdLevels).map(String.init)))
+  /// The sample as a long table: `y`, the covariates by name, and the factors `teacher`, `student`
+  /// (and the third factor, if any) as numeric level codes.
+  public var table: LongTable {
+    get throws {
+      var columns: [(String, LongTable.Column)] = [("y", .numeric(response))]
+      for (j, name) in covariateNames.enumerated() { columns.append((name, .numeric(covariates.column(j)))) }
+      columns.append(("teacher", .numeric(teacher.map(Double.init))))
+      columns.append(("student", .numeric(student.map(Double.init))))
+      if let g = third { columns.append((thirdName ?? "third", .numeric(g.map(Double.init)))) }
+      return try LongTable(columns)
     }
-    return try CrossedDesign(
-      response: response, fixed: x, fixedNames: [CrossedDesign.interceptName] + covariateNames, terms: terms)
+  }
+
+  /// The mixed model of this sample in lme4's syntax:
+  /// `y ~ 1 + covariates + (1 [+ x₁] | teacher) + (1 | student) [+ (1 | third)]`, with a teacher
+  /// slope on the first covariate when `teacherSlope` is true.
+  public func formula(teacherSlope: Bool = false) -> String {
+    let fixed = (["1"] + covariateNames.map { "`\($0)`" }).joined(separator: " + ")
+    let teacherTerm = teacherSlope ? "(1 + `\(covariateNames[0])` | teacher)" : "(1 | teacher)"
+    let third = third == nil ? "" : " + (1 | `\(thirdName ?? "third")`)"
+    return "y ~ \(fixed) + \(teacherTerm) + (1 | student)\(third)"
+  }
+
+  /// The design of `formula(teacherSlope:)` on `table`.
+  public func design(teacherSlope: Bool = false) throws -> CrossedDesign {
+    try CrossedDesign(formula: ModelFormula(formula(teacherSlope: teacherSlope)), table: table)
   }
 }

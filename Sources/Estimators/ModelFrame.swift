@@ -119,13 +119,28 @@ public struct ModelFrame: Sendable {
     // Random effects.
     var terms: [RandomEffectTerm] = []
     for r in formula.random {
+      var slopes: [[Double]] = []
+      for s in r.slopes { slopes.append(try numbers(s, "a random slope")) }
+      if r.grouping.count == 1, case .numeric(let v) = try data.column(r.grouping[0]) {
+        // Numbers as levels: coded by value (labels made once per level, not once per row).
+        var index: [Double: Int] = [:]
+        var levels: [String] = []
+        let codes = v.map { x in
+          if let k = index[x] { return k }
+          index[x] = levels.count
+          levels.append(LongTable.label(x))
+          return levels.count - 1
+        }
+        terms.append(
+          try RandomEffectTerm(
+            factor: r.factor, codes: codes, levels: levels, intercept: r.intercept, slopeNames: r.slopes, slopes: slopes))
+        continue
+      }
       var labels = try data.labels(r.grouping[0])
       for g in r.grouping.dropFirst() {
         let more = try data.labels(g)
         for i in 0..<n { labels[i] += ":" + more[i] }
       }
-      var slopes: [[Double]] = []
-      for s in r.slopes { slopes.append(try numbers(s, "a random slope")) }
       terms.append(
         try RandomEffectTerm(factor: r.factor, labels: labels, intercept: r.intercept, slopeNames: r.slopes, slopes: slopes))
     }

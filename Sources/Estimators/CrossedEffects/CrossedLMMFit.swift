@@ -73,6 +73,34 @@ public struct CrossedLMMFit: Sendable {
   public var coefficients: [Estimate] {
     fixedEffectNames.indices.map { Estimate.wald(fixedEffectNames[$0], value: fixedEffects[$0], se: standardErrors[$0]) }
   }
+  /// The variance of `effect` ("(Intercept)" or a slope's column name) among the random effects
+  /// of `factor` (for `a:b`, "a:b"), whichever of the factor's terms holds it; nil if none does.
+  public func variance(of factor: String, effect: String = CrossedDesign.interceptName) -> Double? {
+    for vc in varianceComponents where vc.factor == factor {
+      if let a = vc.effectNames.firstIndex(of: effect) { return vc.variances[a] }
+    }
+    return nil
+  }
+
+  /// The correlation of two effects of `factor` (nil unless one correlated term holds both).
+  public func correlation(of factor: String, _ first: String, _ second: String) -> Double? {
+    for vc in varianceComponents where vc.factor == factor {
+      if let a = vc.effectNames.firstIndex(of: first), let b = vc.effectNames.firstIndex(of: second) {
+        return vc.correlation(a, b)
+      }
+    }
+    return nil
+  }
+
+  /// The BLUP of `effect` for the level labelled `level` of `factor`; nil for an unknown factor,
+  /// effect or level.
+  public func randomEffect(of factor: String, effect: String = CrossedDesign.interceptName, level: String) -> Double? {
+    for re in randomEffects where re.factor == factor {
+      if let a = re.effectNames.firstIndex(of: effect) { return re.effects(of: level)?[a] }
+    }
+    return nil
+  }
+
   /// Levels per term, in the design's order.
   public var levelCounts: [Int] { randomEffects.map { $0.levels.count } }
   /// log L = −objective/2 (the REML log-likelihood for a REML fit, as lme4 reports).
