@@ -58,13 +58,54 @@ public enum LogisticRegression {
   public static func fit(
     design: Matrix, y: [Double], names: [String], options: NewtonOptions = NewtonOptions()
   ) throws(EstimationError) -> BinaryChoiceFit {
+    try fit(design: design, y: y, weights: nil, names: names, options: options)
+  }
+
+  /// Binomial rows: y_j successes out of t_j trials, y_j ~ Binomial(t_j, logistic(x_jᵀβ)). Each row
+  /// becomes up to two weighted Bernoulli rows (outcome 1 with weight y_j, outcome 0 with weight
+  /// t_j − y_j; weight-0 rows left out), whose weighted likelihood is the binomial one without the
+  /// constant Σ log C(t_j, y_j); the separation certificates then apply to those rows unchanged (a
+  /// row with both outcomes can never be classified correctly). The reported log-likelihood excludes
+  /// that constant.
+  public static func fit(
+    design: Matrix, successes: [Double], trials: [Double], names: [String], options: NewtonOptions = NewtonOptions()
+  ) throws(EstimationError) -> BinaryChoiceFit {
+    let n = design.rows
+    precondition(successes.count == n && trials.count == n, "one count per row")
+    var rows: [Int] = []
+    var y: [Double] = []
+    var weights: [Double] = []
+    for j in 0..<n {
+      guard successes[j] >= 0, successes[j] <= trials[j], trials[j].isFinite else {
+        throw .invalidInput("row \(j + 1) has \(successes[j]) successes out of \(trials[j]) trials")
+      }
+      if successes[j] > 0 {
+        rows.append(j)
+        y.append(1)
+        weights.append(successes[j])
+      }
+      if trials[j] > successes[j] {
+        rows.append(j)
+        y.append(0)
+        weights.append(trials[j] - successes[j])
+      }
+    }
+    let expanded = Matrix(rows: rows.count, cols: design.cols) { i, k in design[rows[i], k] }
+    return try fit(design: expanded, y: y, weights: weights, names: names, options: options)
+  }
+
+  private static func fit(
+    design: Matrix, y: [Double], weights: [Double]?, names: [String], options: NewtonOptions
+  ) throws(EstimationError) -> BinaryChoiceFit {
     let n = design.rows
     let p = design.cols
     precondition(y.count == n && names.count == p, "design, response and names must agree")
     guard n > p else { throw .invalidInput("logistic regression needs more observations (\(n)) than coefficients (\(p))") }
     return try design.elements.withUnsafeBufferPointer { xBuffer throws(EstimationError) in
       try y.withUnsafeBufferPointer { yBuffer throws(EstimationError) in
-        let newton = LogitNewton(x: xBuffer.baseAddress!, y: yBuffer.baseAddress!, n: n, p: p)
+        try (weights ?? []).withUnsafeBufferPointer { wBuffer throws(EstimationError) in
+        let newton = LogitNewton(
+          x: xBuffer.baseAddress!, y: yBuffer.baseAddress!, weights: weights == nil ? nil : wBuffer.baseAddress!, n: n, p: p)
         defer { newton.deallocate() }
         // The pass at β = 0 has W = I/4, so its information is XᵀX/4: the rank check's Gram matrix
         // comes for free, and only a design it cannot clear goes to the QR check.
@@ -77,6 +118,7 @@ public enum LogisticRegression {
           }
         }
         return try newton.run(names: names, options: options)
+        }
       }
     }
   }
@@ -118,6 +160,8 @@ private struct LogitState {
 private final class LogitNewton {
   let x: UnsafePointer<Double>
   let y: UnsafePointer<Double>
+  /// Frequency weights per row, nil for unweighted rows.
+  let weights: UnsafePointer<Double>?
   let n: Int
   let p: Int
   var current: LogitState
@@ -126,9 +170,10 @@ private final class LogitNewton {
   let delta: UnsafeMutablePointer<Double>
   let factor: UnsafeMutablePointer<Double>
 
-  init(x: UnsafePointer<Double>, y: UnsafePointer<Double>, n: Int, p: Int) {
+  init(x: UnsafePointer<Double>, y: UnsafePointer<Double>, weights: UnsafePointer<Double>?, n: Int, p: Int) {
     self.x = x
     self.y = y
+    self.weights = weights
     self.n = n
     self.p = p
     current = LogitState(n: n, p: p)
@@ -163,7 +208,26 @@ private final class LogitNewton {
     var logProduct = 0.0
     var correct = 0
     var largestMargin = -Double.infinity
-    if p == 3 {
+    if let weights {
+      for j in 0..<n {
+        var e = 0.0
+        for k in 0..<p { e += x[j + k * n] * beta[k] }
+        eta[j] = e
+        let (r0, w0, margin, f) = logitRow(e, y[j])
+        let weight = weights[j]
+        let r = weight * r0
+        let w = weight * w0
+        if margin > 0 { correct += 1 } else { linear -= weight * margin }
+        largestMargin = max(largestMargin, margin)
+        logProduct += weight * log(f)
+        for k in 0..<p {
+          let xk = x[j + k * n]
+          score[k] += r * xk
+          let wx = w * xk
+          for l in k..<p { info[k + l * p] += wx * x[j + l * n] }
+        }
+      }
+    } else if p == 3 {
       let (b0, b1, b2) = (beta[0], beta[1], beta[2])
       let (x0, x1, x2) = (x, x + n, x + 2 * n)
       var (s0, s1, s2) = (0.0, 0.0, 0.0)

@@ -20,8 +20,10 @@ public enum RandomEffectIntegration: Sendable, Equatable, CustomStringConvertibl
 /// The per-group marginal likelihood of a logit with one Gaussian group effect, and its exact
 /// derivatives:
 ///
-///   I_g = ∫ Π_{j∈g} p(y_j | η_j + μ_g + ω_g b) φ(b) db,   p(y | e) = e^{ye}/(1 + e^e),
+///   I_g = ∫ Π_{j∈g} p(y_j | η_j + μ_g + ω_g b) φ(b) db,   p(y | e) = e^{ye}/(1 + e^e)^{t},
 ///
+/// y_j the successes out of t_j trials (t_j = 1, the Bernoulli case, unless `trials` are given;
+/// the binomial coefficient C(t_j, y_j) does not depend on the parameters and is left out),
 /// for given fixed linear predictors η_j, group offsets μ_g and scales ω_g (the random-intercept
 /// logit has μ_g = 0, ω_g = τ; the latent Mundlak model a group-specific pair).
 ///
@@ -48,9 +50,18 @@ public enum RandomEffectIntegration: Sendable, Equatable, CustomStringConvertibl
 /// per term and no branch on the sign of e_j. A group whose E_j over- or underflows falls back to
 /// calling `exp` for every term. Cost per evaluation: n exponentials plus O(n·(m + K)) arithmetic,
 /// m ≈ 2–4 mode iterations, K nodes.
+///
+/// Binomial rows (`trials` given) take the scalar path throughout (the one used when E_j over- or
+/// underflows: `exp` per term), with every p_j-term multiplied by t_j (residual y_j − t_j p_j, weight
+/// t_j p_j(1 − p_j), log(1 + e^{e_j}) counted t_j times) and the mode bracketed by |b̂| ≤ |ω| Σ t_j; for
+/// t_j = 1 that path is the Bernoulli one.
 final class MarginalLogitIntegral {
   let y: [Double]
+  /// Trials per row, nil for Bernoulli rows.
+  let trials: [Double]?
   let groupStart: [Int]
+  /// Σ_j t_j per group (the mode's bracket), nil for Bernoulli rows.
+  private let groupTrials: [Double]?
   let rule: GaussHermiteRule?
   /// The last mode of each group (warm starts).
   var modes: [Double]
@@ -66,9 +77,16 @@ final class MarginalLogitIntegral {
   private let nodeResiduals: UnsafeMutableBufferPointer<Double>
   private let nodeShares: UnsafeMutableBufferPointer<Double>
 
-  init(y: [Double], groupStart: [Int], integration: RandomEffectIntegration) throws(EstimationError) {
+  init(y: [Double], trials: [Double]? = nil, groupStart: [Int], integration: RandomEffectIntegration)
+    throws(EstimationError)
+  {
+    precondition(trials.map { $0.count == y.count } ?? true, "one trial count per row")
     self.y = y
+    self.trials = trials
     self.groupStart = groupStart
+    groupTrials = trials.map { t in
+      (0..<(groupStart.count - 1)).map { g in t[groupStart[g]..<groupStart[g + 1]].reduce(0, +) }
+    }
     switch integration {
     case .laplace:
       rule = nil
@@ -109,15 +127,18 @@ final class MarginalLogitIntegral {
   ) throws(EstimationError) -> Double {
     let wantGradient = !dEta.isEmpty
     var total = 0.0
+    let none: [Double] = []
     try eta.withUnsafeBufferPointer { etaBuffer throws(EstimationError) in
       try y.withUnsafeBufferPointer { yBuffer throws(EstimationError) in
-        try dEta.withUnsafeMutableBufferPointer { dEtaBuffer throws(EstimationError) in
-          for g in 0..<(groupStart.count - 1) {
-            let (logI, dOmegaG) = try group(
-              g, range: groupStart[g]..<groupStart[g + 1], y: yBuffer, eta: etaBuffer, shift: mu?[g] ?? 0,
-              omega: omega[g], wantGradient: wantGradient, dEta: dEtaBuffer)
-            total += logI
-            if wantGradient { dOmega[g] = dOmegaG }
+        try (trials ?? none).withUnsafeBufferPointer { trialsBuffer throws(EstimationError) in
+          try dEta.withUnsafeMutableBufferPointer { dEtaBuffer throws(EstimationError) in
+            for g in 0..<(groupStart.count - 1) {
+              let (logI, dOmegaG) = try group(
+                g, range: groupStart[g]..<groupStart[g + 1], y: yBuffer, trials: trials == nil ? nil : trialsBuffer,
+                eta: etaBuffer, shift: mu?[g] ?? 0, omega: omega[g], wantGradient: wantGradient, dEta: dEtaBuffer)
+              total += logI
+              if wantGradient { dOmega[g] = dOmegaG }
+            }
           }
         }
       }
@@ -127,15 +148,20 @@ final class MarginalLogitIntegral {
 
   /// log I_g and, when asked, ∂ log I_g/∂ω (returned) and ∂ log I_g/∂η_j (written to `dEta`).
   private func group(
-    _ g: Int, range r: Range<Int>, y: UnsafeBufferPointer<Double>, eta: UnsafeBufferPointer<Double>, shift: Double,
-    omega w: Double, wantGradient: Bool, dEta: UnsafeMutableBufferPointer<Double>
+    _ g: Int, range r: Range<Int>, y: UnsafeBufferPointer<Double>, trials: UnsafeBufferPointer<Double>?,
+    eta: UnsafeBufferPointer<Double>, shift: Double, omega w: Double, wantGradient: Bool,
+    dEta: UnsafeMutableBufferPointer<Double>
   ) throws(EstimationError) -> (logI: Double, dOmega: Double) {
     let n = r.count
     let first = r.lowerBound
-    let bound = abs(w) * Double(n) + 1  // |b̂| = |ω Σ(y − p)| ≤ |ω| n
+    // |b̂| = |ω Σ(y − t p)| ≤ |ω| Σ t (= |ω| n for Bernoulli rows).
+    let bound = abs(w) * (groupTrials?[g] ?? Double(n)) + 1
     var b = modes[g].isFinite ? min(max(modes[g], -bound), bound) : 0
     let b0 = b
-    var direct = false
+    let binomial = trials != nil
+    var direct = binomial
+    /// t_j (1 for Bernoulli rows).
+    @inline(__always) func trialsOf(_ i: Int) -> Double { trials?[first + i] ?? 1 }
     let base = shift + w * b0
     var i = 0
     while i + 2 <= n {
@@ -185,8 +211,9 @@ final class MarginalLogitIntegral {
       if direct {
         for i in 0..<n {
           let p = parts(i, shiftB, m).p
-          sumRes += y[first + i] - p
-          sumW += p * (1 - p)
+          let ti = trialsOf(i)
+          sumRes += y[first + i] - ti * p
+          sumW += ti * (p * (1 - p))
         }
       } else {
         (sumRes, sumW) = modeSums(n: n, y: y.baseAddress! + first, m: m)
@@ -221,16 +248,21 @@ final class MarginalLogitIntegral {
       for i in 0..<n {
         let (e, p, q) = parts(i, shiftMode, mMode)
         modeProbability[i] = p
-        let wj = p * (1 - p)
+        let ti = trialsOf(i)
+        let wj = ti * (p * (1 - p))
         let yj = y[first + i]
         sumW += wj
         sumW3 += wj * (1 - 2 * p)
-        sumRes += yj - p
-        linear += yj * e - max(e, 0)
-        product *= q
-        if i & 255 == 255 {
-          logProduct += log(product)
-          product = 1
+        sumRes += yj - ti * p
+        linear += yj * e - ti * max(e, 0)
+        if binomial {
+          logProduct += ti * log(q)
+        } else {
+          product *= q
+          if i & 255 == 255 {
+            logProduct += log(product)
+            product = 1
+          }
         }
       }
       logProduct += log(product)
@@ -254,9 +286,10 @@ final class MarginalLogitIntegral {
       guard wantGradient else { return (logI, 0) }
       for i in 0..<n {
         let p = modeProbability[i]
-        let wj = p * (1 - p)
+        let ti = trialsOf(i)
+        let wj = ti * (p * (1 - p))
         let dLogS = -0.5 * (-w * w * wj * (1 - 2 * p) + h3 * w * wj / h2) / h2
-        dEta[first + i] = (y[first + i] - p) + dLogS
+        dEta[first + i] = (y[first + i] - ti * p) + dLogS
       }
       return (logI, b * sumRes + dLogSOmega)
     }
@@ -278,14 +311,19 @@ final class MarginalLogitIntegral {
         for i in 0..<n {
           let (e, p, q) = parts(i, shiftB, m)
           let yj = y[first + i]
-          let rj = yj - p
+          let ti = trialsOf(i)
+          let rj = yj - ti * p
           residuals[base + i] = rj
           sr += rj
-          lin += yj * e - max(e, 0)
-          prod *= q
-          if i & 255 == 255 {
-            logProd += log(prod)
-            prod = 1
+          lin += yj * e - ti * max(e, 0)
+          if binomial {
+            logProd += ti * log(q)
+          } else {
+            prod *= q
+            if i & 255 == 255 {
+              logProd += log(prod)
+              prod = 1
+            }
           }
         }
         logProd += log(prod)
@@ -319,7 +357,7 @@ final class MarginalLogitIntegral {
     // ∂/∂η_j: the mode terms, then the node-weighted residuals node by node (contiguous rows).
     for i in 0..<n {
       let p = modeProbability[i]
-      let wj = p * (1 - p)
+      let wj = trialsOf(i) * (p * (1 - p))
       let dMode = w * wj / h2
       let dLogS = -0.5 * (-w * w * wj * (1 - 2 * p) + h3 * dMode) / h2
       dEta[first + i] = aSum * dMode + (1 + bSum) * dLogS
