@@ -49,12 +49,11 @@ struct FitLogit: ParsableCommand {
   }
 
   func run() throws {
-    let table = try input.table()
-    let report: FitReport
-    do {
+    try input.run { table in
       let frame = try ModelFrame(try ModelFormula(formula), table: table)
       let design = try GroupedLogitDesign(frame: frame)
       let integration: RandomEffectIntegration = nagq == 1 ? .laplace : .adaptiveGaussHermite(nodes: nagq)
+      let report = LogitReport(frame: frame, design: design, file: input.file, model: model)
       switch model {
       case .randomIntercept, .mundlak:
         var fitted = design
@@ -63,18 +62,16 @@ struct FitLogit: ParsableCommand {
           fitted = try design.addingGroupMeans(of: names)
         }
         let fit = try RandomInterceptLogit(integration: integration).fit(fitted)
-        report = LogitReport(frame: frame, design: fitted, file: input.file, model: model).mixed(fit)
+        return LogitReport(frame: frame, design: fitted, file: input.file, model: model).mixed(fit)
       case .naive:
         let fit = try LogisticRegression.fit(
           design: design.fixed, successes: design.successes,
           trials: design.trials ?? [Double](repeating: 1, count: design.count), names: design.fixedNames)
-        report = LogitReport(frame: frame, design: design, file: input.file, model: model).pooled(fit)
+        return report.pooled(fit)
       case .fixedEffects:
-        let fit = try design.fixedEffectsLogit()
-        report = LogitReport(frame: frame, design: design, file: input.file, model: model).fixedEffects(fit)
+        return report.fixedEffects(try design.fixedEffectsLogit())
       }
-    } catch { throw ValidationError("\(error)") }
-    input.emit(report)
+    }
   }
 }
 
