@@ -3,7 +3,7 @@
 /// lot (Docs/FactorModels.md §5a): on `Cigar`, sales on price with one factor gives β = −0.214
 /// under `grandMean` and −1.042 under `free`.
 ///
-/// - `grandMean` (the `fect` R package's `interFE`, gsynth): Y and X are centred at their grand
+/// - `grandMean` (the `fect` R package's `interFE`, the SimStudy default): Y and X are centred at their grand
 ///   means before the factor fit, so μ = mean(Y − Xβ) and the factor part is fitted to the centred
 ///   panel. It minimises Σ(Ỹ − X̃β − λ_i'F_t)² over β, F, Λ with Ỹ, X̃ centred: μ is *not* chosen
 ///   jointly with the factors.
