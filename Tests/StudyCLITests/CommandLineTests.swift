@@ -37,6 +37,9 @@ private func scratch() throws -> URL {
   return u
 }
 
+/// Tests/Fixtures/Cigar.csv (plm's Cigar; see Tests/EstimatorsTests/IFECigarTests.swift).
+private let cigarPath = packageRoot.appendingPathComponent("Tests/Fixtures/Cigar.csv").path
+
 @Suite(.serialized) struct CommandLineTests {
   @Test func listNamesEveryStudy() throws {
     let r = try study(["list"])
@@ -89,6 +92,10 @@ private func scratch() throws -> URL {
     (["fit", "lmm", penicillin, "diameter ~ 1 + plate"], "has no random term such as (1 | group)"),
     (["fit", "lmm", penicillin, "plate ~ 1 + (1 | sample)"], "column 'plate' is text, but the response must be numeric"),
     (["fit", "lmm", penicillin, "diameter ~ log(plate) + (1 | sample)"], "functions of columns such as 'log(…)' are not supported"),
+    (["fit", "ife", "/nonexistent-simstudy/c.csv", "--unit", "state", "--time", "year", "--y", "sales", "--rank", "1"], "there is no file '/nonexistent-simstudy/c.csv'"),
+    (["fit", "ife", cigarPath, "--unit", "state", "--time", "year", "--y", "sales", "--x", "pricee", "--rank", "1"], "no column 'pricee'; the columns are: state, year, price, sales"),
+    (["fit", "ife", cigarPath, "--unit", "state", "--time", "year", "--y", "sales", "--rank", "30", "--force", "none"], "the number of factors r = 30 must be below min(N, T) = 30"),
+    (["fit", "ife", cigarPath, "--unit", "state", "--time", "year", "--y", "sales", "--rank", "1", "--intercept", "grand"], "Please provide one of 'free', 'fect' or 'none'"),
   ])
   func badInputGetsOneSentence(_ args: [String], _ expected: String) throws {
     let r = try study(args)
@@ -96,6 +103,40 @@ private func scratch() throws -> URL {
     #expect(r.stderr.contains(expected), "stderr was: \(r.stderr)")
     #expect(!r.stderr.contains("Fatal error") && !r.stderr.contains("Stack dump"))
     #expect(r.stdout.isEmpty)
+  }
+
+  /// `study fit ife` on Cigar: with a free intercept it prints InteractiveFixedEffectModels.jl's
+  /// coefficients (test/interactivefixedeffectsmodel.jl line 12: 328.1653237715761 and
+  /// −1.0415042260420706, matched to 10⁻⁴ relative as in IFECigarTests) and says which model it
+  /// fitted; with --intercept fect the grand-mean model (β = −0.21406); an unbalanced panel is one
+  /// sentence.
+  @Test func fitIFEOnCigarStatesTheModelAndMatchesJulia() throws {
+    let base = ["fit", "ife", cigarPath, "--unit", "state", "--time", "year", "--y", "sales", "--x", "price", "--rank", "1", "--force", "none"]
+    let free = try study(base + ["--intercept", "free", "--json"])
+    #expect(free.status == 0, "\(free.stderr)")
+    let json = try #require(JSONSerialization.jsonObject(with: Data(free.stdout.utf8)) as? [String: Any])
+    let coefficients = try #require(json["coefficients"] as? [[String: Any]])
+    let value = Dictionary(uniqueKeysWithValues: coefficients.map { ($0["name"] as! String, $0["estimate"] as! Double) })
+    #expect(abs(value["price"]! / -1.0415042260420706 - 1) < 1e-4)
+    #expect(abs(value["(Intercept)"]! / 328.1653237715761 - 1) < 1e-4)
+    #expect(json["intercept"] as? String == "free" && json["converged"] as? Bool == true)
+    #expect((json["model_description"] as? String)?.contains("μ estimated jointly with β, F and Λ") == true)
+
+    let fect = try study(base + ["--intercept", "fect"])
+    #expect(fect.status == 0, "\(fect.stderr)")
+    #expect(fect.stdout.contains("Formula: sales ~ price + ife(state, year, 1)"))
+    #expect(fect.stdout.contains("fect's grand-mean intercept"))
+    #expect(fect.stdout.contains("price  -0.214060"))
+    #expect(fect.stdout.contains("N = 46 units (state) × T = 30 periods (year)"))
+
+    let dir = try scratch()
+    defer { try? FileManager.default.removeItem(at: dir) }
+    let lines = try String(contentsOfFile: cigarPath, encoding: .utf8).split(separator: "\n")
+    let unbalanced = dir.appendingPathComponent("unbalanced.csv")
+    try (lines.filter { $0 != "1,70,39.6,89.8" }.joined(separator: "\n") + "\n").write(to: unbalanced, atomically: true, encoding: .utf8)
+    let r = try study(["fit", "ife", unbalanced.path, "--unit", "state", "--time", "year", "--y", "sales", "--rank", "1"])
+    #expect(r.status != 0 && r.stdout.isEmpty)
+    #expect(r.stderr.contains("the panel is unbalanced: state '1' has no row for year '70' (1 of the 46×30 unit-period cells are missing)"))
   }
 
   /// ife-bias names "oracle F" as its reference: summary.csv carries each other method's bias

@@ -114,4 +114,15 @@ struct DemeanedPanel {
     unitEffects = alpha
     periodEffects = xi
   }
+
+  /// The panel as it is, nothing removed (for a free or omitted intercept, `InterceptConvention`):
+  /// E = Y, α and ξ zero. `mean` is 0, or the non-finite grand sum when Y holds NaN or ±∞, so the
+  /// same finiteness check reads it.
+  init(uncentred y: Matrix) {
+    let s = y.elements.reduce(0, +)
+    residual = y
+    mean = s.isFinite ? 0 : s
+    unitEffects = [Double](repeating: 0, count: y.cols)
+    periodEffects = [Double](repeating: 0, count: y.rows)
+  }
 }

@@ -5,7 +5,9 @@ import LinearAlgebra
 ///
 ///     Y_ti = μ + α_i + ξ_t + X_ti'β + λ_i'F_t + ε_ti,   r factors,
 ///
-/// where `force` says which additive effects (α, ξ) are removed (Docs/FactorModels.md §2).
+/// where `force` says which additive effects (α, ξ) are removed (Docs/FactorModels.md §2) and,
+/// with `force = .none`, `intercept` says what μ is: the grand mean (fect), a free coefficient
+/// (regife, InteractiveFixedEffectModels.jl) or 0 (`InterceptConvention`, Docs/FactorModels.md §5a).
 ///
 /// Without covariates the fit is exact (no iteration): demean Y (see `AdditiveEffects`) to E, then
 /// take the rank-r principal-components fit of E from the top eigenpairs of the smaller of
@@ -20,27 +22,42 @@ public struct InteractiveFixedEffects: Sendable {
   public var rank: Int
   /// The additive effects removed before the factor fit.
   public var force: AdditiveEffects
+  /// What μ is when `force = .none` (ignored otherwise: the additive effects contain it).
+  public var intercept: InterceptConvention
   /// Relative tolerance of the Bai (2009) iteration, on β and on the objective.
   public var tolerance: Double
   /// Iteration cap of the Bai (2009) iteration (per start).
   public var maxIterations: Int
 
-  public init(rank: Int, force: AdditiveEffects = .twoWay, tolerance: Double = 1e-10, maxIterations: Int = 1000) {
+  public init(
+    rank: Int, force: AdditiveEffects = .twoWay, intercept: InterceptConvention = .grandMean, tolerance: Double = 1e-10,
+    maxIterations: Int = 1000
+  ) {
     self.rank = rank
     self.force = force
+    self.intercept = intercept
     self.tolerance = tolerance
     self.maxIterations = maxIterations
   }
 
+  /// Whether the panels are centred before the factor fit: always with additive effects, and with
+  /// `force = .none` under the grand-mean convention. Otherwise μ is free (a column of ones in the
+  /// Bai iteration) or omitted, and the raw panels are used.
+  var centred: Bool { force != .none || intercept == .grandMean }
+
   // MARK: No covariates
 
   /// The exact rank-r fit of a T×N panel without covariates: one Gram matrix, its tridiagonal
-  /// reduction and only the top r eigenpairs.
+  /// reduction and only the top r eigenpairs. With a free intercept (`force = .none`) μ has to be
+  /// estimated jointly with the factors, so this is the Bai iteration with the column of ones as
+  /// the only regressor (`fit(_:covariates:)` with none); with the intercept omitted it is the
+  /// exact rank-r fit of the raw panel.
   ///
   /// Throws `EstimationError.invalidInput` for non-finite values, T or N below 2, r < 0,
   /// r ≥ min(N, T), r at or above the rank bound of the demeaned panel, or no residual degrees of
   /// freedom (NT − np ≤ 0).
   public func fit(_ y: Matrix) throws -> IFEFit {
+    guard centred else { return try fit(y, covariates: []) }
     try Self.checkRank(rank, periods: y.rows, units: y.cols, force: force, covariates: 0)
     let spectrum = try PanelSpectrum(validating: y, force: force, kmax: 0, purpose: rank == 0 ? .none : .fit)
     return try Self.fit(spectrum: spectrum, rank: rank)
@@ -80,9 +97,26 @@ public struct InteractiveFixedEffects: Sendable {
     }
     let ssr = dot(residuals.elements, residuals.elements)
     return IFEFit(
-      rank: r, force: s.force, mu: s.mu, alpha: s.alpha, xi: s.xi, factors: f, loadings: lambda,
-      vnt: vnt, fitted: fitted, residuals: residuals, ssr: ssr, covariates: 0,
+      rank: r, force: s.force, intercept: .grandMean, mu: s.mu, alpha: s.alpha, xi: s.xi, factors: f,
+      loadings: lambda, vnt: vnt, fitted: fitted, residuals: residuals, ssr: ssr, covariates: 0,
       estimates: [], covariance: nil, droppedCovariates: [], summary: .exact)
+  }
+
+  /// The exact rank-r fit of the raw panel (`force = .none`, intercept omitted, no covariates):
+  /// Y ≈ FΛ', nothing removed, with the normalisation of `fit(spectrum:rank:)`.
+  func uncentredFit(_ y: Matrix, design: PanelDesign) throws -> IFEFit {
+    try Self.checkRank(rank, periods: y.rows, units: y.cols, force: .none, intercept: .omitted, covariates: 0)
+    let (vnt, f) = try Self.principalComponents(y, rank: rank)
+    let lambda = Self.loadings(y, f)
+    let fitted = f.multiplied(by: lambda, transposeOther: true)
+    let residuals = y - fitted
+    return IFEFit(
+      rank: rank, force: .none, intercept: .omitted, mu: 0, alpha: design.outcome.unitEffects,
+      xi: design.outcome.periodEffects, factors: f, loadings: lambda, vnt: vnt, fitted: fitted, residuals: residuals,
+      ssr: dot(residuals.elements, residuals.elements), covariates: 0,
+      estimates: design.estimates(beta: [], covariance: Matrix(rows: 0, cols: 0)), covariance: nil,
+      droppedCovariates: design.dropped,
+      summary: FitSummary(message: design.dropMessage))
   }
 
   // MARK: Covariates
@@ -90,8 +124,10 @@ public struct InteractiveFixedEffects: Sendable {
   /// The Bai (2009) interactive-fixed-effects estimator of β with covariates X_k (each T×N).
   ///
   /// Y and every X_k are demeaned by `force`; a covariate left without variation is dropped (see
-  /// `DroppedCovariate`). On the demeaned data, starting from the within estimator (the least
-  /// squares of ỹ on X̃), iterate
+  /// `DroppedCovariate`). With `force = .none` and a free intercept nothing is demeaned and a column
+  /// of ones joins the regressors (its coefficient is μ, reported as "(Intercept)" after the slopes);
+  /// with the intercept omitted the raw panels are used as they are. On the (demeaned) data,
+  /// starting from the within estimator (the least squares of ỹ on X̃), iterate
   ///
   ///     F ← √T × top-r eigenvectors of (1/NT) Σ_i (Y_i − X_iβ)(Y_i − X_iβ)'
   ///     β ← (Σ_i X_i'M_F X_i)⁻¹ Σ_i X_i'M_F Y_i,   M_F = I − FF'/T,
@@ -118,16 +154,18 @@ public struct InteractiveFixedEffects: Sendable {
   /// Per iteration: one `dgemv` (NT·K), one Gram (m²·max(N, T)), its tridiagonal reduction and
   /// r eigenvectors, one `dgemm` F'Z (rNT(K+1)) and one `dsyrk`.
   public func fit(_ y: Matrix, covariates x: [Matrix]) throws -> IFEFit {
-    let design = try PanelDesign(outcome: y, covariates: x, force: force)
+    let design = try PanelDesign(outcome: y, covariates: x, force: force, intercept: intercept)
     guard design.keptCount > 0 else {
       // Nothing left to estimate β from: the no-covariate fit, with every slope not identified.
+      guard centred else { return try uncentredFit(y, design: design) }
       let base = try fit(y)
       return base.replacing(
         estimates: design.estimates(beta: [], covariance: Matrix(rows: 0, cols: 0)), dropped: design.dropped,
         summary: FitSummary(message: design.dropMessage))
     }
     let k = design.keptCount
-    try Self.checkRank(rank, periods: y.rows, units: y.cols, force: force, covariates: k)
+    try Self.checkRank(
+      rank, periods: y.rows, units: y.cols, force: force, intercept: intercept, covariates: design.kept.count)
     let t = y.rows
     let n = y.cols
     let nt = Double(n * t)
@@ -137,7 +175,7 @@ public struct InteractiveFixedEffects: Sendable {
 
     let within = try design.leastSquares().beta
     var best = try iterate(design, from: within)
-    var message = "within start: \(best.summaryText)"
+    var message = "\(centred ? "within" : "least-squares") start: \(best.summaryText)"
     if force != .none {
       let pooled = try PanelDesign(outcome: y, covariates: design.kept.map { x[$0] }, force: .none)
       let other = try iterate(design, from: pooled.leastSquares().beta)
@@ -183,8 +221,9 @@ public struct InteractiveFixedEffects: Sendable {
     let information = try PanelDesign.factorise(a - b)
     let covariance = sigmaHat2 * (try information.inverse())
 
-    // Additive effects net of the covariates: μ = μ_Y − μ_X'β, α = α_Y − α_X β, ξ = ξ_Y − ξ_X β.
-    var mu = design.outcome.mean
+    // Additive effects net of the covariates: μ = μ_Y − μ_X'β, α = α_Y − α_X β, ξ = ξ_Y − ξ_X β
+    // (all zero for raw panels, where a free μ is the last coefficient).
+    var mu = design.interceptColumn ? best.beta[k - 1] : design.outcome.mean
     var alpha = design.outcome.unitEffects
     var xi = design.outcome.periodEffects
     for (j, dx) in design.covariates.enumerated() {
@@ -197,8 +236,8 @@ public struct InteractiveFixedEffects: Sendable {
     let summary = FitSummary(
       converged: best.converged, iterations: best.iterations, objective: ssr / nt, message: message)
     return IFEFit(
-      rank: rank, force: force, mu: mu, alpha: alpha, xi: xi, factors: f, loadings: lambda,
-      vnt: best.vnt, fitted: fitted, residuals: residuals, ssr: ssr, covariates: k,
+      rank: rank, force: force, intercept: intercept, mu: mu, alpha: alpha, xi: xi, factors: f, loadings: lambda,
+      vnt: best.vnt, fitted: fitted, residuals: residuals, ssr: ssr, covariates: design.kept.count,
       estimates: design.estimates(beta: best.beta, covariance: covariance), covariance: covariance,
       droppedCovariates: design.dropped, summary: summary)
   }
@@ -279,7 +318,10 @@ public struct InteractiveFixedEffects: Sendable {
   }
 
   /// The input checks shared by every fit.
-  static func checkRank(_ r: Int, periods t: Int, units n: Int, force: AdditiveEffects, covariates k: Int) throws {
+  static func checkRank(
+    _ r: Int, periods t: Int, units n: Int, force: AdditiveEffects, intercept: InterceptConvention = .grandMean,
+    covariates k: Int
+  ) throws {
     guard t >= 2, n >= 2 else {
       throw EstimationError.invalidInput("a panel needs at least 2 periods and 2 units (got T = \(t), N = \(n))")
     }
@@ -292,7 +334,7 @@ public struct InteractiveFixedEffects: Sendable {
       throw EstimationError.invalidInput(
         "r = \(r) factors: the \(t)×\(n) panel demeaned with force = \(force.rawValue) has rank at most \(bound)")
     }
-    let np = IFEFit.parameterCount(rank: r, units: n, periods: t, force: force, covariates: k)
+    let np = IFEFit.parameterCount(rank: r, units: n, periods: t, force: force, intercept: intercept, covariates: k)
     guard n * t - np > 0 else {
       throw EstimationError.invalidInput("r = \(r) factors leave no residual degrees of freedom (np = \(np) ≥ NT = \(n * t))")
     }
@@ -304,7 +346,10 @@ public struct IFEFit: Sendable {
   /// r.
   public let rank: Int
   public let force: AdditiveEffects
-  /// μ: the grand mean (net of X'β with covariates).
+  /// The intercept convention asked for (it only changes the model when `force = .none`).
+  public let intercept: InterceptConvention
+  /// μ: the grand mean (net of X'β with covariates) under `grandMean` or with additive effects;
+  /// the estimated intercept under `free`; 0 under `omitted`.
   public let mu: Double
   /// α_i, N of them (zeros unless `force` removes unit effects).
   public let alpha: [Double]
@@ -322,7 +367,8 @@ public struct IFEFit: Sendable {
   public let residuals: Matrix
   /// Σ residual².
   public let ssr: Double
-  /// np = r(N+T) − r² + 1 + K, plus (N−1)−r (unit), (T−1)−r (time) or (N−1)+(T−1)−2r (twoWay).
+  /// np = r(N+T) − r² + 1 + K, plus (N−1)−r (unit), (T−1)−r (time) or (N−1)+(T−1)−2r (twoWay);
+  /// without the 1 when the intercept is omitted (K counts slopes, not the intercept).
   public let parameterCount: Int
   /// σ² = SSR/(NT − np).
   public let sigma2: Double
@@ -333,27 +379,29 @@ public struct IFEFit: Sendable {
   /// R package (Liu, Wang & Xu 2024) reports it.
   public let pc: Double
   /// The slopes "beta1", "beta2", … in covariate order (empty without covariates); dropped
-  /// covariates appear as not identified.
+  /// covariates appear as not identified. A free intercept follows as "(Intercept)".
   public let estimates: [Estimate]
-  /// Var(β̂) of the identified slopes (Bai 2009, homoskedastic), nil without covariates.
+  /// Var(β̂) of the identified slopes, and of a free intercept last (Bai 2009, homoskedastic),
+  /// nil without regressors.
   public let covariance: Matrix?
   public let droppedCovariates: [DroppedCovariate]
   /// Convergence of the Bai (2009) iteration (`.exact` without covariates).
   public let summary: FitSummary
 
   init(
-    rank: Int, force: AdditiveEffects, mu: Double, alpha: [Double], xi: [Double], factors: Matrix, loadings: Matrix,
-    vnt: [Double], fitted: Matrix, residuals: Matrix, ssr: Double, covariates k: Int, estimates: [Estimate],
-    covariance: Matrix?, droppedCovariates: [DroppedCovariate], summary: FitSummary
+    rank: Int, force: AdditiveEffects, intercept: InterceptConvention, mu: Double, alpha: [Double], xi: [Double],
+    factors: Matrix, loadings: Matrix, vnt: [Double], fitted: Matrix, residuals: Matrix, ssr: Double, covariates k: Int,
+    estimates: [Estimate], covariance: Matrix?, droppedCovariates: [DroppedCovariate], summary: FitSummary
   ) {
     let n = alpha.count
     let t = xi.count
-    let np = Self.parameterCount(rank: rank, units: n, periods: t, force: force, covariates: k)
+    let np = Self.parameterCount(rank: rank, units: n, periods: t, force: force, intercept: intercept, covariates: k)
     let nt = Double(n * t)
     let sigma2 = ssr / (nt - Double(np))
     let c = Double(Swift.max(n, 60) * Swift.max(t, 60)) / nt
     self.rank = rank
     self.force = force
+    self.intercept = intercept
     self.mu = mu
     self.alpha = alpha
     self.xi = xi
@@ -374,14 +422,52 @@ public struct IFEFit: Sendable {
   }
 
   /// np (Docs/FactorModels.md §4).
-  static func parameterCount(rank r: Int, units n: Int, periods t: Int, force: AdditiveEffects, covariates k: Int) -> Int {
-    r * (n + t) - r * r + 1 + k + force.extraParameters(units: n, periods: t, rank: r)
+  static func parameterCount(
+    rank r: Int, units n: Int, periods t: Int, force: AdditiveEffects, intercept: InterceptConvention = .grandMean,
+    covariates k: Int
+  ) -> Int {
+    let mu = force == .none && intercept == .omitted ? 0 : 1
+    return r * (n + t) - r * r + mu + k + force.extraParameters(units: n, periods: t, rank: r)
+  }
+
+  /// The fitted model in one line: the equation and what μ is (Docs/FactorModels.md §5a).
+  static func model(rank r: Int, force: AdditiveEffects, intercept: InterceptConvention, covariates k: Int) -> String {
+    let additive: [String] =
+      switch (force, intercept) {
+      case (.none, .omitted): []
+      case (.none, _): ["μ"]
+      case (.unit, _): ["α_i"]
+      case (.time, _): ["ξ_t"]
+      case (.twoWay, _): ["α_i", "ξ_t"]
+      }
+    let terms = additive + (k > 0 ? ["X_ti'β"] : []) + (r > 0 ? ["λ_i'F_t"] : []) + ["ε_ti"]
+    let equation = "Y_ti = " + terms.joined(separator: " + ") + ", r = \(r)"
+    let meaning =
+      switch (force, intercept) {
+      case (.none, .grandMean):
+        "μ = grand mean of Y − X'β and the factors fitted to the centred panel (fect's grand-mean intercept)"
+      case (.none, .free):
+        "μ estimated jointly with β, F and Λ (free intercept, as regife / InteractiveFixedEffectModels.jl)"
+      case (.none, .omitted): "no intercept (as regife / InteractiveFixedEffectModels.jl with 0 +)"
+      case (.unit, _): "unit effects (they contain the intercept, so every intercept convention fits this model)"
+      case (.time, _): "period effects (they contain the intercept, so every intercept convention fits this model)"
+      case (.twoWay, _): "two-way effects (they contain the intercept, so every intercept convention fits this model)"
+      }
+    return equation + "; " + meaning
+  }
+
+  /// The fitted model in one line, e.g. "Y_ti = μ + X_ti'β + λ_i'F_t + ε_ti, r = 1; μ estimated
+  /// jointly with β, F and Λ (free intercept, as regife / InteractiveFixedEffectModels.jl)".
+  public var model: String {
+    let slopes = estimates.count { $0.identified && $0.estimand != PanelDesign.interceptName }
+    return Self.model(rank: rank, force: force, intercept: intercept, covariates: slopes)
   }
 
   /// The same fit with other covariate results (used when every covariate was dropped).
   func replacing(estimates: [Estimate], dropped: [DroppedCovariate], summary: FitSummary) -> IFEFit {
     IFEFit(
-      rank: rank, force: force, mu: mu, alpha: alpha, xi: xi, factors: factors, loadings: loadings, vnt: vnt,
+      rank: rank, force: force, intercept: intercept, mu: mu, alpha: alpha, xi: xi, factors: factors,
+      loadings: loadings, vnt: vnt,
       fitted: fitted, residuals: residuals, ssr: ssr, covariates: 0, estimates: estimates, covariance: nil,
       droppedCovariates: dropped, summary: summary)
   }
@@ -395,4 +481,19 @@ public struct IFEFit: Sendable {
 
   /// The slopes and fit summary as a study method's output.
   public var output: MethodOutput { MethodOutput(estimates, fit: summary) }
+}
+
+extension IFEFit: CustomStringConvertible {
+  /// The model line, the estimates, SSR, σ², IC and the fit summary.
+  public var description: String {
+    var lines = ["interactive fixed effects: " + model, "T = \(periods), N = \(units)"]
+    for e in estimates {
+      lines.append(e.identified ? "\(e.estimand) = \(e.value) (SE \(e.se.map { "\($0)" } ?? "–"))" : "\(e.estimand) not identified")
+    }
+    lines.append("SSR = \(ssr), σ² = \(sigma2), IC = \(ic), np = \(parameterCount)")
+    lines.append(
+      (summary.converged ? "converged" : "NOT converged") + " after \(summary.iterations) iterations"
+        + (summary.message.map { ": " + $0 } ?? ""))
+    return lines.joined(separator: "\n")
+  }
 }

@@ -21,6 +21,12 @@ func slopeName(_ k: Int) -> String { "beta\(k + 1)" }
 /// (vec stacks the T×N panel column by column, unit after unit); `crossProducts` is Z'Z (`dsyrk`).
 /// A covariate is dropped when ‖X̃_k‖_F ≤ 1e-10·‖X_k‖_F (relative rounding level; this also drops an
 /// all-zero covariate).
+///
+/// With `force = .none` and a `free` or `omitted` intercept (`InterceptConvention`) nothing is
+/// removed: Z holds the raw panels, and for `free` a column of ones follows the kept covariates, so
+/// its coefficient (the last) is μ. A constant covariate is then dropped under `free` (it *is* the
+/// intercept) and kept under `omitted` (it takes the intercept's place); an all-zero one is always
+/// dropped.
 struct PanelDesign {
   let periods: Int
   let units: Int
@@ -32,10 +38,14 @@ struct PanelDesign {
   let dropped: [DroppedCovariate]
   let stacked: Matrix
   let crossProducts: Matrix
+  /// Whether Z carries a column of ones after the kept covariates (a free intercept).
+  let interceptColumn: Bool
 
   static let dropTolerance = 1e-10
 
-  init(outcome y: Matrix, covariates x: [Matrix], force: AdditiveEffects) throws {
+  init(
+    outcome y: Matrix, covariates x: [Matrix], force: AdditiveEffects, intercept: InterceptConvention = .grandMean
+  ) throws {
     let t = y.rows
     let n = y.cols
     guard t >= 2, n >= 2 else {
@@ -45,51 +55,66 @@ struct PanelDesign {
       throw EstimationError.invalidInput(
         "covariate \(k + 1) is \(xk.rows)×\(xk.cols) but the outcome panel is \(t)×\(n)")
     }
-    let dy = DemeanedPanel(y, force: force)
+    let centred = force != .none || intercept == .grandMean
+    let dy = centred ? DemeanedPanel(y, force: force) : DemeanedPanel(uncentred: y)
     guard dy.mean.isFinite else { throw EstimationError.invalidInput("the outcome panel holds NaN or infinite values") }
     var kept: [Int] = []
     var demeaned: [DemeanedPanel] = []
     var dropped: [DroppedCovariate] = []
     for (k, xk) in x.enumerated() {
-      let dx = DemeanedPanel(xk, force: force)
+      let dx = centred ? DemeanedPanel(xk, force: force) : DemeanedPanel(uncentred: xk)
       guard dx.mean.isFinite else {
         throw EstimationError.invalidInput("covariate \(k + 1) holds NaN or infinite values")
       }
-      let left = dot(dx.residual.elements, dx.residual.elements).squareRoot()
       let total = dot(xk.elements, xk.elements).squareRoot()
+      // What is left of X_k once what the model absorbs is removed (for `free`, its mean).
+      let left: Double
+      if centred || intercept == .free {
+        let r = centred ? dx.residual : DemeanedPanel(xk, force: .none).residual
+        left = dot(r.elements, r.elements).squareRoot()
+      } else {
+        left = total
+      }
       if left <= Self.dropTolerance * total {
-        let removed =
-          switch force {
-          case .none: "the grand mean (it is constant, collinear with the intercept)"
-          case .unit: "the unit effects (it varies only across units)"
-          case .time: "the period effects (it varies only across periods)"
-          case .twoWay: "the two-way effects (it varies only across units or only across periods)"
+        let reason =
+          switch (force, intercept) {
+          case (.none, .grandMean): "is constant, so the grand-mean intercept absorbs it"
+          case (.none, .free): "is constant, so it is the free intercept, reported as (Intercept)"
+          case (.none, .omitted): "is zero everywhere"
+          case (.unit, _): "has no variation left after removing the unit effects (it varies only across units)"
+          case (.time, _): "has no variation left after removing the period effects (it varies only across periods)"
+          case (.twoWay, _):
+            "has no variation left after removing the two-way effects (it varies only across units or only across periods)"
           }
         dropped.append(
-          DroppedCovariate(
-            index: k, estimand: slopeName(k),
-            reason: "\(slopeName(k)) not identified: covariate \(k + 1) has no variation left after removing \(removed)"))
+          DroppedCovariate(index: k, estimand: slopeName(k), reason: "\(slopeName(k)) not identified: covariate \(k + 1) \(reason)"))
       } else {
         kept.append(k)
         demeaned.append(dx)
       }
     }
     let nt = n * t
-    var z = [Double](repeating: 0, count: nt * (kept.count + 1))
+    let interceptColumn = !centred && intercept == .free
+    let columns = kept.count + (interceptColumn ? 1 : 0)
+    var z = [Double](repeating: 0, count: nt * (columns + 1))
     for (j, dx) in demeaned.enumerated() { z.replaceSubrange((j * nt)..<((j + 1) * nt), with: dx.residual.elements) }
-    z.replaceSubrange((kept.count * nt)..<((kept.count + 1) * nt), with: dy.residual.elements)
+    if interceptColumn {
+      z.replaceSubrange((kept.count * nt)..<((kept.count + 1) * nt), with: repeatElement(1.0, count: nt))
+    }
+    z.replaceSubrange((columns * nt)..<((columns + 1) * nt), with: dy.residual.elements)
+    self.interceptColumn = interceptColumn
     self.periods = t
     self.units = n
     self.outcome = dy
     self.covariates = demeaned
     self.kept = kept
     self.dropped = dropped
-    self.stacked = Matrix(rows: nt, cols: kept.count + 1, elements: z)
+    self.stacked = Matrix(rows: nt, cols: columns + 1, elements: z)
     self.crossProducts = stacked.gram()
   }
 
-  /// K, the number of kept covariates.
-  var keptCount: Int { kept.count }
+  /// K, the number of regressors in Z: the kept covariates and, for a free intercept, the ones.
+  var keptCount: Int { kept.count + (interceptColumn ? 1 : 0) }
 
   /// The T×N panel ỹ − Σ_k β_k X̃_k (one `dgemv` on Z with coefficients (−β, 1)).
   func residualPanel(_ beta: [Double]) -> Matrix {
@@ -131,14 +156,21 @@ struct PanelDesign {
   }
 
   /// Slope estimates in input order: Wald estimates for the kept covariates, not identified for
-  /// the dropped ones.
+  /// the dropped ones; then, with a free intercept, "(Intercept)" (the last coefficient).
   func estimates(beta: [Double], covariance: Matrix) -> [Estimate] {
     var out = (0..<(kept.count + dropped.count)).map { Estimate.notIdentified(slopeName($0)) }
     for (j, k) in kept.enumerated() {
       out[k] = Estimate.wald(slopeName(k), value: beta[j], se: covariance[j, j].squareRoot())
     }
+    if interceptColumn {
+      let j = kept.count
+      out.append(Estimate.wald(Self.interceptName, value: beta[j], se: covariance[j, j].squareRoot()))
+    }
     return out
   }
+
+  /// The estimand name of a free intercept, as R and Julia print it.
+  static let interceptName = "(Intercept)"
 
   /// The drop reasons joined for a `FitSummary` message (nil when nothing was dropped).
   var dropMessage: String? { dropped.isEmpty ? nil : dropped.map(\.reason).joined(separator: "; ") }
