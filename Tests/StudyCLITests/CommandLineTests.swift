@@ -5,28 +5,7 @@ import Testing
 import TestSupport
 
 /// End-to-end runs of the built `study` binary: output, files and exit codes.
-private struct Outcome {
-  let status: Int32
-  let stdout: String
-  let stderr: String
-}
-
-private func study(_ args: [String], in folder: URL? = nil) throws -> Outcome {
-  let binary = builtProduct("study")
-  let p = Process()
-  p.executableURL = binary
-  p.arguments = args
-  if let folder { p.currentDirectoryURL = folder }
-  let out = Pipe()
-  let err = Pipe()
-  p.standardOutput = out
-  p.standardError = err
-  try p.run()
-  let o = out.fileHandleForReading.readDataToEndOfFile()
-  let e = err.fileHandleForReading.readDataToEndOfFile()
-  p.waitUntilExit()
-  return Outcome(status: p.terminationStatus, stdout: String(decoding: o, as: UTF8.self), stderr: String(decoding: e, as: UTF8.self))
-}
+private func study(_ args: [String], in folder: URL? = nil) throws -> ProcessOutcome { try runBuilt(args, in: folder) }
 
 /// lme4's Penicillin data, kept with the tests.
 private let penicillin = packageRoot.appendingPathComponent("Tests/Fixtures/Penicillin.csv").path

@@ -5,26 +5,7 @@ import TestSupport
 /// `study fit logit` end to end: the built binary on lme4's cbpp (Tests/Fixtures/cbpp.csv), its JSON,
 /// and bad input (one sentence, non-zero exit, no crash).
 @Suite struct FitLogitCommandTests {
-  struct Outcome {
-    let status: Int32
-    let stdout: String
-    let stderr: String
-  }
-
-  func study(_ args: [String]) throws -> Outcome {
-    let p = Process()
-    p.executableURL = builtProduct("study")
-    p.arguments = args
-    let out = Pipe()
-    let err = Pipe()
-    p.standardOutput = out
-    p.standardError = err
-    try p.run()
-    let o = out.fileHandleForReading.readDataToEndOfFile()
-    let e = err.fileHandleForReading.readDataToEndOfFile()
-    p.waitUntilExit()
-    return Outcome(status: p.terminationStatus, stdout: String(decoding: o, as: UTF8.self), stderr: String(decoding: e, as: UTF8.self))
-  }
+  func study(_ args: [String]) throws -> ProcessOutcome { try runBuilt(args) }
 
   let cbpp = packageRoot.appendingPathComponent("Tests/Fixtures/cbpp.csv").path
   let formula = "cbind(incidence, size - incidence) ~ factor(period) + (1 | herd)"
@@ -59,7 +40,7 @@ import TestSupport
   }
 
   @Test(arguments: [
-    (["fit", "logit", "/nonexistent.csv", "y ~ x + (1 | g)"], "There is no file"),
+    (["fit", "logit", "/nonexistent.csv", "y ~ x + (1 | g)"], "there is no file"),
     (["fit", "logit", "CBPP", "cbind(incidence, size - incidence) ~ factor(period) + (1 + period | herd)"], "exactly one random term"),
     (["fit", "logit", "CBPP", "incidence ~ factor(period) + (1 | herd)"], "must be 0 or 1"),
     (["fit", "logit", "CBPP", "cbind(incidence, size - incidence) ~ nosuch + (1 | herd)"], "does not have"),

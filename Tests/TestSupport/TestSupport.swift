@@ -36,3 +36,29 @@ public func builtProduct(_ name: String) -> URL {
   }
   return folder.appendingPathComponent(name)
 }
+
+/// What a run of a built executable printed, and its exit status.
+public struct ProcessOutcome: Sendable {
+  public let status: Int32
+  public let stdout: String
+  public let stderr: String
+}
+
+/// Runs the built `study` command (or another product of this build) with `args`, optionally in
+/// `folder`, and waits for it.
+public func runBuilt(_ args: [String], product: String = "study", in folder: URL? = nil) throws -> ProcessOutcome {
+  let p = Process()
+  p.executableURL = builtProduct(product)
+  p.arguments = args
+  if let folder { p.currentDirectoryURL = folder }
+  let out = Pipe()
+  let err = Pipe()
+  p.standardOutput = out
+  p.standardError = err
+  try p.run()
+  let o = out.fileHandleForReading.readDataToEndOfFile()
+  let e = err.fileHandleForReading.readDataToEndOfFile()
+  p.waitUntilExit()
+  return ProcessOutcome(
+    status: p.terminationStatus, stdout: String(decoding: o, as: UTF8.self), stderr: String(decoding: e, as: UTF8.self))
+}
