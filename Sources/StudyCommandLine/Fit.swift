@@ -14,7 +14,7 @@ extension StudyCommand {
         """,
       subcommands: fitSubcommands)
 
-    static var fitSubcommands: [any ParsableCommand.Type] { [FitLMM.self, FitLogit.self, FitIFE.self] }
+    static var fitSubcommands: [any ParsableCommand.Type] { [FitLMM.self, FitLogit.self, FitIFE.self, FitCLasso.self] }
   }
 }
 

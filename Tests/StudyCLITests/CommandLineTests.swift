@@ -329,4 +329,55 @@ private let cigarPath = packageRoot.appendingPathComponent("Tests/Fixtures/Cigar
     #expect(throws: DefinitionError.self) { try StudyCommandLine.register(studies: [templateStudy, templateStudy], benchmarks: []) }
     try StudyCommandLine.register(studies: Catalogue.studies + [templateStudy], benchmarks: [])
   }
+
+  // MARK: - study fit classo
+
+  /// classifylasso's static savings fit (Tests/Fixtures/ssp_saving.csv, the package's saving.dta) from
+  /// the long file: K̂ = 2 with 34 and 22 countries and G1's cpi slope −.1813043 (SE .0422854), as a
+  /// Stata log of `classifylasso savings cpi interest gdp, grouplist(1/5) tolerance(1e-4)` prints
+  /// them (see CLassoConventionsTests); the coefficients named after the columns, the units by label.
+  @Test func fitClassoSummarisesALongPanel() throws {
+    let file = packageRoot.appendingPathComponent("Tests/Fixtures/ssp_saving.csv").path
+    let r = try study([
+      "fit", "classo", file, "--unit", "code", "--time", "year", "--y", "savings", "--x", "cpi", "--x", "interest", "--x", "gdp",
+      "--preset", "classifylasso", "--tolerance", "1e-4",
+    ])
+    #expect(r.status == 0, "\(r.stderr)")
+    #expect(r.stdout.contains("* Selected number of groups: 2"))
+    #expect(r.stdout.contains("(34 units, 510 obs)") && r.stdout.contains("(22 units, 330 obs)"))
+    #expect(r.stdout.contains("cpi") && r.stdout.contains("-0.181304") && r.stdout.contains("0.0422854"))
+    #expect(r.stdout.contains("standard errors: conventional"))
+    let j = try study([
+      "fit", "classo", file, "--unit", "code", "--time", "year", "--y", "savings", "--x", "cpi", "--groups", "1", "--json",
+    ])
+    #expect(j.status == 0)
+    #expect(j.stdout.contains("\"selected\": 1") && j.stdout.contains("\"name\": \"cpi\""))
+  }
+
+  @Test(arguments: [
+    (["--x", "nosuch"], "nosuch"),
+    (["--x", "cpi", "--groups", "2", "--max-groups", "3"], "either --groups or --max-groups"),
+    (["--x", "cpi", "--groups", "60"], "exceeds the 56 units"),
+    ([String](), "at least one regressor"),
+  ])
+  func fitClassoRejectsBadInput(_ extra: [String], _ message: String) throws {
+    let file = packageRoot.appendingPathComponent("Tests/Fixtures/ssp_saving.csv").path
+    let r = try study(["fit", "classo", file, "--unit", "code", "--time", "year", "--y", "savings"] + extra)
+    #expect(r.status != 0)
+    #expect(r.stderr.contains(message), "\(r.stderr)")
+    #expect(r.stderr.split(separator: "\n").filter { !$0.hasPrefix("Usage") && !$0.hasPrefix("  See") && !$0.isEmpty }.count <= 2)
+  }
+
+  /// A transposed or incomplete panel is refused rather than fitted: dropping one row makes it unbalanced.
+  @Test func fitClassoRefusesAnUnbalancedPanel() throws {
+    let dir = try scratch()
+    let lines = try String(contentsOf: packageRoot.appendingPathComponent("Tests/Fixtures/ssp_saving.csv"), encoding: .utf8)
+      .split(separator: "\n")
+    let file = dir.appendingPathComponent("unbalanced.csv")
+    try (lines.prefix(1) + lines.dropFirst(2)).joined(separator: "\n").write(to: file, atomically: true, encoding: .utf8)
+    let r = try study(["fit", "classo", file.path, "--unit", "code", "--time", "year", "--y", "savings", "--x", "cpi"])
+    #expect(r.status != 0)
+    #expect(r.stderr.contains("unbalanced"), "\(r.stderr)")
+  }
 }
+

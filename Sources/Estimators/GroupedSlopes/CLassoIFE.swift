@@ -84,7 +84,7 @@ public struct CLassoIFE: Sendable {
         break
       }
     }
-    let classification = state.classification
+    let classification = state.classification(relative: lasso.classification == .relativeDistance)
     let objective = state.objective(quadratics, lambda: lambda)
 
     // 3. Post-Lasso IFE with group-specific slopes.

@@ -21,7 +21,7 @@ enum FactorSteps {
 
   /// The panel with y and x replaced by M_F y and M_F x.
   static func project(_ data: SlopePanel, _ f: Matrix) -> SlopePanel {
-    SlopePanel(unchecked: annihilate(data.y, f), x: annihilate(data.x, f), regressors: data.regressors)
+    SlopePanel(unchecked: annihilate(data.y, f), x: annihilate(data.x, f), regressors: data.regressors, names: data.regressorNames)
   }
 
   /// Heterogeneous slopes with common factors, the start of the interactive-effects fits: β_i from
