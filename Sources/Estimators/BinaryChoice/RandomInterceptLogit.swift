@@ -283,6 +283,25 @@ struct PolishedOptimum {
   var summary: FitSummary
 }
 
+/// BFGS from `start`, its first inverse Hessian the (modified) inverse of a forward-difference
+/// Hessian of the gradient there.
+func bfgsFromNumericalHessian(
+  start: [Double], options: QuasiNewtonOptions,
+  _ negativeLogLikelihood: (_ theta: [Double], _ gradient: inout [Double]) throws(EstimationError) -> Double
+) throws(EstimationError) -> QuasiNewtonResult {
+  func gradientAt(_ theta: [Double]) throws(EstimationError) -> [Double] {
+    var g = [Double](repeating: 0, count: start.count)
+    _ = try negativeLogLikelihood(theta, &g)
+    return g
+  }
+  let startHessian = try NumericalDerivatives.forwardHessian(
+    at: start, gradientAtX: gradientAt(start), gradient: gradientAt)
+  return try QuasiNewton.minimise(start: start, initialInverseHessian: modifiedInverse(startHessian), options: options) {
+    (theta: [Double], gradient: inout [Double]) throws(EstimationError) -> Double in
+    try negativeLogLikelihood(theta, &gradient)
+  }
+}
+
 func newtonPolishedOptimum(
   start: [Double], model: String, options: QuasiNewtonOptions,
   negativeLogLikelihood: (_ theta: [Double], _ gradient: inout [Double]) throws(EstimationError) -> Double
@@ -293,13 +312,7 @@ func newtonPolishedOptimum(
     _ = try negativeLogLikelihood(theta, &g)
     return g
   }
-  let startHessian = try NumericalDerivatives.forwardHessian(
-    at: start, gradientAtX: gradientAt(start), gradient: gradientAt)
-  let initialInverse = modifiedInverse(startHessian)
-  let run = try QuasiNewton.minimise(start: start, initialInverseHessian: initialInverse, options: options) {
-    (theta: [Double], gradient: inout [Double]) throws(EstimationError) -> Double in
-    try negativeLogLikelihood(theta, &gradient)
-  }
+  let run = try bfgsFromNumericalHessian(start: start, options: options, negativeLogLikelihood)
   guard run.value.isFinite else { throw .numerical("\(model): the marginal likelihood is not finite (\(run.message))") }
   var theta = run.minimiser
   var value = run.value

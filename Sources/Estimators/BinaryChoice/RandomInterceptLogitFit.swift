@@ -187,8 +187,8 @@ extension RandomInterceptLogit {
   }
 }
 
-/// The profile log-likelihood of τ for one problem: ℓ_p(τ) = max_β ℓ(β, τ) by BFGS (start Hessian
-/// by forward differences, as the full fit).
+/// The profile log-likelihood of τ for one problem: ℓ_p(τ) = max_β ℓ(β, τ) by BFGS
+/// (`bfgsFromNumericalHessian`, as the full fit).
 struct TauProfile {
   let problem: RandomInterceptProblem
   let p: Int
@@ -214,18 +214,7 @@ struct TauProfile {
       for i in 0..<p { gradient[i] = full[i] }
       return value
     }
-    func gradientAt(_ beta: [Double]) throws(EstimationError) -> [Double] {
-      var g = [Double](repeating: 0, count: p)
-      _ = try objective(beta, &g)
-      return g
-    }
-    let startHessian = try NumericalDerivatives.forwardHessian(
-      at: start, gradientAtX: gradientAt(start), gradient: gradientAt)
-    let run = try QuasiNewton.minimise(
-      start: start, initialInverseHessian: modifiedInverse(startHessian), options: options
-    ) { (beta: [Double], gradient: inout [Double]) throws(EstimationError) -> Double in
-      try objective(beta, &gradient)
-    }
+    let run = try bfgsFromNumericalHessian(start: start, options: options, objective)
     guard run.value.isFinite else {
       throw .numerical("the profile likelihood of τ is not finite at τ = \(tau) (\(run.message))")
     }
