@@ -119,6 +119,24 @@ enum FitText {
     return String(format: "%.\(max(0, digits - 1 - magnitude))f", x)
   }
 
+  /// "   Data: FILE (n rows used[, m dropped for missing values])".
+  static func dataLine(file: String, used: Int, dropped: Int) -> String {
+    "   Data: \(file) (\(used) rows used\(dropped > 0 ? ", \(dropped) dropped for missing values" : ""))"
+  }
+
+  /// lme4's fit-statistics table from log L, the number of parameters k and observations n:
+  /// AIC = −2 log L + 2k, BIC = −2 log L + k log n, log L, deviance = −2 log L, df.resid = n − k.
+  static func likelihoodTable(logLikelihood: Double, parameters k: Int, observations n: Int) -> String {
+    let deviance = -2 * logLikelihood
+    return TextTable(
+      header: ["AIC", "BIC", "logLik", "deviance", "df.resid"],
+      rows: [[
+        number(deviance + 2 * Double(k), digits: 8), number(deviance + log(Double(n)) * Double(k), digits: 8),
+        number(logLikelihood, digits: 8), number(deviance, digits: 8), String(n - k),
+      ]], numeric: Set(0...4)
+    ).text
+  }
+
   /// A p-value as R prints it: "< 2e-16" below that.
   static func pValue(_ p: Double?) -> String {
     guard let p, p.isFinite else { return "" }

@@ -57,18 +57,14 @@ struct LMMReport {
     var out: [String] = []
     out.append("Linear mixed model fit by \(fit.reml ? "REML" : "maximum likelihood")")
     out.append("Formula: \(frame.formula)")
-    out.append("   Data: \(file) (\(fit.observationCount) rows used\(frame.droppedRows > 0 ? ", \(frame.droppedRows) dropped for missing values" : ""))")
+    out.append(FitText.dataLine(file: file, used: fit.observationCount, dropped: frame.droppedRows))
     out.append("")
     if fit.reml {
       out.append("REML criterion at convergence: \(FitText.number(fit.objective, digits: 8))")
     } else {
-      let table = TextTable(
-        header: ["AIC", "BIC", "logLik", "deviance", "df.resid"],
-        rows: [[
-          FitText.number(fit.aic, digits: 8), FitText.number(fit.bic, digits: 8), FitText.number(fit.logLikelihood, digits: 8),
-          FitText.number(fit.objective, digits: 8), String(fit.observationCount - fit.parameterCount),
-        ]], numeric: Set(0...4))
-      out.append(table.text)
+      out.append(
+        FitText.likelihoodTable(
+          logLikelihood: fit.logLikelihood, parameters: fit.parameterCount, observations: fit.observationCount))
     }
     out.append("")
     out.append("Scaled residuals:")

@@ -84,23 +84,14 @@ struct LogitReport {
 
   private var header: [String] {
     [
-      "   Data: \(file) (\(design.count) rows used\(frame.droppedRows > 0 ? ", \(frame.droppedRows) dropped for missing values" : ""))",
+      FitText.dataLine(file: file, used: design.count, dropped: frame.droppedRows),
       " Family: binomial  ( logit )",
       "Formula: \(frame.formula)",
     ]
   }
 
   private func statistics(logLik: Double, parameters: Int) -> String {
-    let deviance = -2 * logLik
-    let n = Double(design.count)
-    return TextTable(
-      header: ["AIC", "BIC", "logLik", "deviance", "df.resid"],
-      rows: [[
-        FitText.number(deviance + 2 * Double(parameters), digits: 8),
-        FitText.number(deviance + log(n) * Double(parameters), digits: 8), FitText.number(logLik, digits: 8),
-        FitText.number(deviance, digits: 8), String(design.count - parameters),
-      ]], numeric: Set(0...4)
-    ).text
+    FitText.likelihoodTable(logLikelihood: logLik, parameters: parameters, observations: design.count)
   }
 
   private func convergence(_ summary: FitSummary) -> String {
