@@ -122,8 +122,7 @@ struct LMMReport {
       let kind = t.dimension > 1 ? "correlated " : ""
       return "\(kind)random \(effects.joined(separator: " and ")) by \(t.factor) (\(t.levels.count) levels)"
     }
-    return "y = \(frame.formula.text.split(separator: "~").first.map { $0.trimmingCharacters(in: .whitespaces) } ?? "y"); "
-      + fixed + "; " + terms.joined(separator: "; ")
+    return "response \(design.responseName); " + fixed + "; " + terms.joined(separator: "; ")
   }
 
   /// For each pair of distinct grouping factors, whether one is nested in the other or they are

@@ -9,7 +9,7 @@ import ReplicateEngine
 struct FitLogit: ParsableCommand {
   static let configuration = CommandConfiguration(
     commandName: "logit",
-    abstract: "A random-intercept logit from an lme4 formula, e.g. 'cbind(incidence, size - incidence) ~ period + (1 | herd)'.",
+    abstract: "A random-intercept logit from an lme4 formula, e.g. 'cbind(incidence, size - incidence) ~ factor(period) + (1 | herd)'.",
     discussion: """
       The response is a 0/1 column, or cbind(successes, failures) / cbind(successes, trials - successes) \
       for binomial rows. Fixed terms as in lme4 (text columns and factor(col) are dummy-coded); exactly \
