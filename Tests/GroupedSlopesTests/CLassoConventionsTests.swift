@@ -253,14 +253,8 @@ import TestSupport
     }
     let panel = try SlopePanel(y: y, x: x, regressors: 2)
     let groups = [Int](repeating: 0, count: n)
-    var xs: [[[Double]]] = [], ys: [[Double]] = []
-    for i in 0..<n {
-      let my = (0..<t).map { y[$0, i] }.reduce(0, +) / Double(t)
-      let m1 = (0..<t).map { x[$0, 2 * i] }.reduce(0, +) / Double(t)
-      let m2 = (0..<t).map { x[$0, 2 * i + 1] }.reduce(0, +) / Double(t)
-      xs.append((0..<t).map { [x[$0, 2 * i] - m1, x[$0, 2 * i + 1] - m2] })
-      ys.append((0..<t).map { y[$0, i] - my })
-    }
+    let units = (0..<n).map { ShrinkageSubproblemTests.demeanedUnit(y, x, unit: $0) }
+    let (xs, ys) = (units.map(\.x), units.map(\.y))
     var q: [[Double]] = [[0, 0], [0, 0]], r: [Double] = [0, 0]
     for (xi, yi) in zip(xs, ys) {
       for s in 0..<t { for a in 0..<2 { r[a] += xi[s][a] * yi[s]; for b in 0..<2 { q[a][b] += xi[s][a] * xi[s][b] } } }

@@ -89,14 +89,8 @@ import TestSupport
     for k in [0, 2] {
       let members = (0..<n).filter { groups[$0] == k }
       // Demeaned data of the group.
-      var xs: [[[Double]]] = [], ys: [[Double]] = []
-      for i in members {
-        let my = (0..<t).map { y[$0, i] }.reduce(0, +) / Double(t)
-        let m1 = (0..<t).map { x[$0, 2 * i] }.reduce(0, +) / Double(t)
-        let m2 = (0..<t).map { x[$0, 2 * i + 1] }.reduce(0, +) / Double(t)
-        xs.append((0..<t).map { [x[$0, 2 * i] - m1, x[$0, 2 * i + 1] - m2] })
-        ys.append((0..<t).map { y[$0, i] - my })
-      }
+      let units = (members).map { ShrinkageSubproblemTests.demeanedUnit(y, x, unit: $0) }
+      let (xs, ys) = (units.map(\.x), units.map(\.y))
       var q: [[Double]] = [[0, 0], [0, 0]], r: [Double] = [0, 0]
       for (xi, yi) in zip(xs, ys) {
         for s in 0..<t {

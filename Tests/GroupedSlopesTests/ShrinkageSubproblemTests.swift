@@ -57,6 +57,16 @@ import TestSupport
     return total
   }
 
+  /// Unit i's series of a T×N outcome and T×2N regressor panel (unit i's regressors in columns 2i
+  /// and 2i + 1), each demeaned by its own time mean: (T rows of the two regressors, T responses).
+  static func demeanedUnit(_ y: Matrix, _ x: Matrix, unit i: Int) -> (x: [[Double]], y: [Double]) {
+    let t = y.rows
+    let my = (0..<t).map { y[$0, i] }.reduce(0, +) / Double(t)
+    let m1 = (0..<t).map { x[$0, 2 * i] }.reduce(0, +) / Double(t)
+    let m2 = (0..<t).map { x[$0, 2 * i + 1] }.reduce(0, +) / Double(t)
+    return ((0..<t).map { [x[$0, 2 * i] - m1, x[$0, 2 * i + 1] - m2] }, (0..<t).map { y[$0, i] - my })
+  }
+
   static func inverse2(_ m: [[Double]]) -> [[Double]] {
     let det = m[0][0] * m[1][1] - m[0][1] * m[1][0]
     return [[m[1][1] / det, -m[0][1] / det], [-m[1][0] / det, m[0][0] / det]]
