@@ -46,7 +46,7 @@ let package = Package(
     .target(name: "StudyRunner", dependencies: ["ReplicateEngine", "ResultStore", "Estimators"]),
     .target(
       name: "StudyCommandLine",
-      dependencies: ["ReplicateEngine", "StudyRunner", "Estimators", .product(name: "ArgumentParser", package: "swift-argument-parser")]),
+      dependencies: ["ReplicateEngine", "StudyRunner", "Estimators", "CAllocator", .product(name: "ArgumentParser", package: "swift-argument-parser")]),
     .target(
       name: "SimStudy",
       dependencies: [
@@ -60,6 +60,7 @@ let package = Package(
       name: "CGSL", pkgConfig: "openblas", providers: [.apt(["libgsl-dev", "libopenblas-dev"])]),
     .systemLibrary(name: "COpenBLAS", pkgConfig: "openblas", providers: [.apt(["libopenblas-dev"])]),
     .systemLibrary(name: "CLAPACKE", providers: [.apt(["liblapacke-dev"])]),
+    .systemLibrary(name: "CAllocator"),
 
     // MARK: Test support
     .target(name: "TestSupport", dependencies: ["LinearAlgebra", "RandomStreams", "Estimators", "ReplicateEngine"], path: "Tests/TestSupport"),

@@ -26,6 +26,14 @@ private let cigarPath = packageRoot.appendingPathComponent("Tests/Fixtures/Cigar
     for s in Catalogue.studies { #expect(r.stdout.contains(s.name)) }
   }
 
+  /// The allocator settings of `keepFreedMemory` are ones glibc accepts (it refuses an mmap
+  /// threshold above its maximum, which would leave the default page-faulting behaviour in place).
+  @Test func allocatorKeepsFreedMemoryOnLinux() {
+    #if os(Linux)
+      #expect(StudyCommandLine.keepFreedMemory())
+    #endif
+  }
+
   @Test func noStudyIsNamedLikeASubcommand() {
     for s in Catalogue.studies { #expect(!StudyCommandLine.reservedNames.contains(s.name)) }
   }
