@@ -283,8 +283,9 @@ public struct GroupedLogitDesign: Sendable {
   /// group's successes above its failures (Albert & Anderson 1984, with a free intercept per group).
   /// Then the slopes of that combination and τ can grow together without bound in the integrated
   /// likelihood too, and quadrature would report an arbitrary large slope as converged. Detected by
-  /// `LogisticRegression`'s certificates (complete, quasi-complete) on that logit, O(n (G + k)²) per
-  /// Newton step for G informative groups and k covariates. Nothing to check without informative
+  /// `LogisticRegression`'s certificates (complete, quasi-complete) on that logit, O(n (G + k)) per
+  /// Newton step for G informative groups and k covariates (zeros of the dummies skipped) plus a
+  /// Cholesky of order G + k. Nothing to check without informative
   /// groups or within-group covariates.
   public func checkWithinGroupSeparation(model: String) throws(EstimationError) {
     let fe = fixedEffectsData()

@@ -38,7 +38,8 @@ public struct NewtonOptions: Sendable, Equatable {
 /// and log(1 + e^{∓η}) = max(∓η, 0) + log(1 + a), the logs taken of products of 256 factors in
 /// [1, 2]. The Newton step H⁻¹g comes from a Cholesky factor of H; the step is halved until the
 /// deviance does not increase, and the accepted trial's pass already holds the next g and H, so an
-/// iteration costs one pass, O(n p²), and no allocation. Convergence: Newton decrement
+/// iteration costs one pass, O(n p²) (O(n p·m) with m non-zeros per row: zero entries are skipped,
+/// so a design with one dummy per group costs O(n p) rather than O(n p²)), and no allocation. Convergence: Newton decrement
 /// λ = (gᵀH⁻¹g)^{1/2} ≤ `tolerance` (see `NewtonOptions.tolerance`). Covariance: (XᵀWX)⁻¹ at the
 /// estimate. A rank-deficient design throws `.invalidInput`: the first pass (β = 0, W = I/4) gives
 /// XᵀX, which clears a design of full rank with a wide margin; any other goes to the QR rank check
@@ -222,6 +223,7 @@ private final class LogitNewton {
         logProduct += weight * log(f)
         for k in 0..<p {
           let xk = x[j + k * n]
+          if xk == 0 { continue }  // adds nothing; dummy-coded designs are mostly zeros
           score[k] += r * xk
           let wx = w * xk
           for l in k..<p { info[k + l * p] += wx * x[j + l * n] }
@@ -272,6 +274,7 @@ private final class LogitNewton {
         }
         for k in 0..<p {
           let xk = x[j + k * n]
+          if xk == 0 { continue }  // adds nothing; dummy-coded designs are mostly zeros
           score[k] += r * xk
           let wx = w * xk
           for l in k..<p { info[k + l * p] += wx * x[j + l * n] }
