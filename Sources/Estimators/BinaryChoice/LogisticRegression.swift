@@ -209,10 +209,26 @@ private final class LogitNewton {
     var logProduct = 0.0
     var correct = 0
     var largestMargin = -Double.infinity
+    /// x_jᵀβ, for the general paths.
+    @inline(__always) func linearPredictor(_ j: Int) -> Double {
+      var e = 0.0
+      for k in 0..<p { e += x[j + k * n] * beta[k] }
+      return e
+    }
+    /// Row j's terms of the score (r x_j) and the information's upper triangle (w x_j x_jᵀ), for the
+    /// general paths; zero entries add nothing and are skipped (dummy-coded designs are mostly zeros).
+    @inline(__always) func addRow(_ j: Int, residual r: Double, weight w: Double) {
+      for k in 0..<p {
+        let xk = x[j + k * n]
+        if xk == 0 { continue }
+        score[k] += r * xk
+        let wx = w * xk
+        for l in k..<p { info[k + l * p] += wx * x[j + l * n] }
+      }
+    }
     if let weights {
       for j in 0..<n {
-        var e = 0.0
-        for k in 0..<p { e += x[j + k * n] * beta[k] }
+        let e = linearPredictor(j)
         eta[j] = e
         let (r0, w0, margin, f) = logitRow(e, y[j])
         let weight = weights[j]
@@ -221,13 +237,7 @@ private final class LogitNewton {
         if margin > 0 { correct += 1 } else { linear -= weight * margin }
         largestMargin = max(largestMargin, margin)
         logProduct += weight * log(f)
-        for k in 0..<p {
-          let xk = x[j + k * n]
-          if xk == 0 { continue }  // adds nothing; dummy-coded designs are mostly zeros
-          score[k] += r * xk
-          let wx = w * xk
-          for l in k..<p { info[k + l * p] += wx * x[j + l * n] }
-        }
+        addRow(j, residual: r, weight: w)
       }
     } else if p == 3 {
       let (b0, b1, b2) = (beta[0], beta[1], beta[2])
@@ -261,8 +271,7 @@ private final class LogitNewton {
       (info[0], info[3], info[6], info[4], info[7], info[8]) = (h00, h01, h02, h11, h12, h22)
     } else {
       for j in 0..<n {
-        var e = 0.0
-        for k in 0..<p { e += x[j + k * n] * beta[k] }
+        let e = linearPredictor(j)
         eta[j] = e
         let (r, w, margin, f) = logitRow(e, y[j])
         if margin > 0 { correct += 1 } else { linear -= margin }
@@ -272,13 +281,7 @@ private final class LogitNewton {
           logProduct += log(product)
           product = 1
         }
-        for k in 0..<p {
-          let xk = x[j + k * n]
-          if xk == 0 { continue }  // adds nothing; dummy-coded designs are mostly zeros
-          score[k] += r * xk
-          let wx = w * xk
-          for l in k..<p { info[k + l * p] += wx * x[j + l * n] }
-        }
+        addRow(j, residual: r, weight: w)
       }
     }
     logProduct += log(product)

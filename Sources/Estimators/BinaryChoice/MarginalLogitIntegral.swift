@@ -240,11 +240,11 @@ final class MarginalLogitIntegral {
     var sumW3 = 0.0
     var sumRes = 0.0
     var linear = 0.0
-    var product = 1.0
     var logProduct = 0.0
     let mMode = multiplier(b)
     let shiftMode = w * (b - b0)
     if direct {
+      var logQ = LogOfProduct(binomial: binomial)
       for i in 0..<n {
         let (e, p, q) = parts(i, shiftMode, mMode)
         modeProbability[i] = p
@@ -255,17 +255,9 @@ final class MarginalLogitIntegral {
         sumW3 += wj * (1 - 2 * p)
         sumRes += yj - ti * p
         linear += yj * e - ti * max(e, 0)
-        if binomial {
-          logProduct += ti * log(q)
-        } else {
-          product *= q
-          if i & 255 == 255 {
-            logProduct += log(product)
-            product = 1
-          }
-        }
+        logQ.add(q, trials: ti, row: i)
       }
-      logProduct += log(product)
+      logProduct = logQ.total
     } else {
       (sumW, sumW3, sumRes, linear, logProduct) = modeQuantities(
         n: n, y: y.baseAddress! + first, shiftB: shiftMode, m: mMode)
@@ -303,11 +295,11 @@ final class MarginalLogitIntegral {
       let m = multiplier(bk)
       let shiftB = w * (bk - b0)
       var lin = 0.0
-      var prod = 1.0
       var logProd = 0.0
       var sr = 0.0
       let base = node * n
       if direct {
+        var logQ = LogOfProduct(binomial: binomial)
         for i in 0..<n {
           let (e, p, q) = parts(i, shiftB, m)
           let yj = y[first + i]
@@ -316,17 +308,9 @@ final class MarginalLogitIntegral {
           residuals[base + i] = rj
           sr += rj
           lin += yj * e - ti * max(e, 0)
-          if binomial {
-            logProd += ti * log(q)
-          } else {
-            prod *= q
-            if i & 255 == 255 {
-              logProd += log(prod)
-              prod = 1
-            }
-          }
+          logQ.add(q, trials: ti, row: i)
         }
-        logProd += log(prod)
+        logProd = logQ.total
       } else {
         (lin, logProd, sr) = nodeSums(
           n: n, y: y.baseAddress! + first, shiftB: shiftB, m: m, residuals: residuals.baseAddress! + base)
@@ -502,6 +486,31 @@ final class MarginalLogitIntegral {
     logProduct += log(prod)
     return (sums.w, sums.w3, sums.residual, sums.linear, logProduct)
   }
+}
+
+/// Σ_j t_j log q_j over a group's rows, for the integrals' direct loops. Bernoulli rows (t_j = 1,
+/// q_j ∈ [½, 1]) multiply the q_j and take one log per 256 rows (½²⁵⁶ is far above the smallest
+/// double); binomial rows add t_j log q_j. Feed rows in order with their index, then read `total`.
+private struct LogOfProduct {
+  let binomial: Bool
+  private var sum = 0.0
+  private var product = 1.0
+
+  init(binomial: Bool) { self.binomial = binomial }
+
+  @inline(__always) mutating func add(_ q: Double, trials t: Double, row i: Int) {
+    if binomial {
+      sum += t * log(q)
+    } else {
+      product *= q
+      if i & 255 == 255 {
+        sum += log(product)
+        product = 1
+      }
+    }
+  }
+
+  var total: Double { sum + log(product) }
 }
 
 /// e^x in two lanes at once, for the integrals' per-row exponentials: x = k ln 2 + r with |r| ≤ ½ ln 2
