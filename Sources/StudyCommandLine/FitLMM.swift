@@ -41,19 +41,10 @@ struct LMMReport {
   let frame: ModelFrame
   let file: String
 
-  /// lme4's group names: a factor's second term (from `||`) is "factor.1", and so on.
-  var groupNames: [String] {
-    var seen: [String: Int] = [:]
-    return design.terms.map { t in
-      let k = seen[t.factor, default: 0]
-      seen[t.factor] = k + 1
-      return k == 0 ? t.factor : "\(t.factor).\(k)"
-    }
-  }
-
   var report: FitReport { FitReport(text: text, json: json) }
 
   var text: String {
+    let groupNames = design.termNames
     var out: [String] = []
     out.append("Linear mixed model fit by \(fit.reml ? "REML" : "maximum likelihood")")
     out.append("Formula: \(frame.formula)")
@@ -92,7 +83,7 @@ struct LMMReport {
       TextTable(header: ["Groups", "Name", "Variance", "Std.Dev."] + (maxQ > 1 ? ["Corr"] : []), rows: rows, numeric: [2, 3]).text)
     out.append(
       "Number of obs: \(fit.observationCount), groups: "
-        + zip(uniqueFactors, uniqueFactorLevels).map { "\($0), \($1)" }.joined(separator: "; "))
+        + distinctFactors.map { "\($0.factor), \($0.levels.count)" }.joined(separator: "; "))
     out.append("")
     out.append("Fixed effects:")
     out.append(fit.coefficients.isEmpty ? "(none)" : FitText.coefficients(fit.coefficients))
@@ -104,14 +95,11 @@ struct LMMReport {
     return out.joined(separator: "\n")
   }
 
-  /// The distinct grouping factors (a factor with several terms, from `||`, once) and their level counts.
-  var uniqueFactors: [String] {
-    var out: [String] = []
-    for t in design.terms where !out.contains(t.factor) { out.append(t.factor) }
+  /// One term per distinct grouping factor (a factor with several terms, from `||`, once), in order.
+  var distinctFactors: [RandomEffectTerm] {
+    var out: [RandomEffectTerm] = []
+    for t in design.terms where !out.contains(where: { $0.factor == t.factor }) { out.append(t) }
     return out
-  }
-  var uniqueFactorLevels: [Int] {
-    uniqueFactors.map { f in design.terms.first { $0.factor == f }!.levels.count }
   }
 
   /// What was fitted, term by term, in words.
@@ -128,9 +116,10 @@ struct LMMReport {
   /// For each pair of distinct grouping factors, whether one is nested in the other or they are
   /// crossed, with the hint for the usual mistake (crossed labels that only make sense within a group).
   var groupingStructure: [String] {
-    let factors = uniqueFactors
-    let codes = factors.map { f in design.terms.first { $0.factor == f }!.codes }
-    let counts = uniqueFactorLevels
+    let terms = distinctFactors
+    let factors = terms.map(\.factor)
+    let codes = terms.map(\.codes)
+    let counts = terms.map(\.levels.count)
     var lines: [String] = []
     for a in factors.indices {
       for b in factors.indices where b > a {
@@ -180,6 +169,7 @@ struct LMMReport {
   }
 
   var json: JSONValue {
+    let groupNames = design.termNames
     let components: [JSONValue] = fit.varianceComponents.enumerated().map { k, vc in
       var fields: [(String, JSONValue)] = [
         ("group", .string(groupNames[k])), ("factor", .string(vc.factor)),
@@ -206,7 +196,7 @@ struct LMMReport {
       ("bic", .number(fit.bic)), ("fixed_effects", FitText.coefficientsJSON(fit.coefficients)),
       ("variance_components", .array(components)),
       ("residual", .object([("variance", .number(fit.residualVariance)), ("std_dev", .number(fit.residualVariance.squareRoot()))])),
-      ("groups", .object(zip(uniqueFactors, uniqueFactorLevels).map { ($0, .integer($1)) })),
+      ("groups", .object(distinctFactors.map { ($0.factor, .integer($0.levels.count)) })),
       ("random_effects", .array(blups)),
       ("converged", .bool(fit.converged)), ("singular", .bool(fit.isSingular)), ("evaluations", .integer(fit.evaluations)),
       ("model_description", .string(modelDescription)), ("grouping_structure", .array(groupingStructure.map(JSONValue.string))),

@@ -167,6 +167,17 @@ public struct CrossedDesign: Sendable {
     return x
   }
 
+  /// Each term's name as lme4 prints its group: the factor, and "factor.1", "factor.2", … for a
+  /// factor's second, third, … term (as `||` makes).
+  public var termNames: [String] {
+    var seen: [String: Int] = [:]
+    return terms.map { t in
+      let k = seen[t.factor, default: 0]
+      seen[t.factor] = k + 1
+      return k == 0 ? t.factor : "\(t.factor).\(k)"
+    }
+  }
+
   public var observationCount: Int { response.count }
 
   /// The same design with another response (same length, finite).

@@ -106,15 +106,10 @@ public struct CrossedLMM: Sendable {
   /// The number of covariance parameters θ.
   public var thetaCount: Int { layout.thetaCount }
 
-  /// Names of the θ entries: "factor:i,j" for T_k[i, j]; a factor's second term (as `||` makes) is
-  /// "factor.1", its third "factor.2", … (lme4's names).
+  /// Names of the θ entries: "name:i,j" for T_k[i, j], the name from `CrossedDesign.termNames`.
   public var thetaNames: [String] {
-    var seen: [String: Int] = [:]
-    return design.terms.flatMap { t in
-      let k = seen[t.factor, default: 0]
-      seen[t.factor] = k + 1
-      let name = k == 0 ? t.factor : "\(t.factor).\(k)"
-      return (0..<t.dimension).flatMap { c in (c..<t.dimension).map { r in "\(name):\(r),\(c)" } }
+    zip(design.terms, design.termNames).flatMap { t, name in
+      (0..<t.dimension).flatMap { c in (c..<t.dimension).map { r in "\(name):\(r),\(c)" } }
     }
   }
 
