@@ -77,7 +77,7 @@ struct FitIFE: ParsableCommand {
     try input.run { table in
       let panel = try LongPanel(table: table, unit: unit, time: time, outcome: outcome, covariates: covariates)
       let model = InteractiveFixedEffects(rank: rank, force: force.effects, intercept: intercept.convention)
-      let fit = try model.fit(panel.outcome, covariates: panel.covariates)
+      let fit = try model.fit(panel.outcome, covariates: panel.covariates, names: panel.covariateNames)
       return IFEReport(fit: fit, panel: panel, file: input.file, force: force, intercept: intercept).report
     }
   }
@@ -92,17 +92,6 @@ struct IFEReport {
   let intercept: FitIFE.Intercept
 
   var report: FitReport { FitReport(text: text, json: json) }
-
-  /// The estimates with the covariates' names; a free intercept keeps "(Intercept)".
-  var coefficients: [Estimate] {
-    fit.estimates.map { e in
-      var e = e
-      if e.estimand.hasPrefix("beta"), let k = Int(e.estimand.dropFirst(4)), k >= 1, k <= panel.covariateNames.count {
-        e.estimand = panel.covariateNames[k - 1]
-      }
-      return e
-    }
-  }
 
   /// The model in the Julia package's formula syntax, so the call it matches is plain.
   var formula: String {
@@ -145,8 +134,8 @@ struct IFEReport {
     out.append("   Same: \(equivalents)")
     out.append("")
     out.append("Coefficients (Bai 2009 homoskedastic standard errors, normal intervals):")
-    out.append(coefficients.isEmpty ? "(none)" : FitText.coefficients(coefficients))
-    for d in fit.droppedCovariates { out.append("Note: \(rename(d.reason)).") }
+    out.append(fit.estimates.isEmpty ? "(none)" : FitText.coefficients(fit.estimates))
+    for d in fit.droppedCovariates { out.append("Note: \(d.reason).") }
     out.append("")
     let row = [
       String(fit.rank), FitText.number(fit.ssr, digits: 8), FitText.number(fit.sigma2), String(fit.parameterCount),
@@ -166,20 +155,11 @@ struct IFEReport {
     let s = fit.summary
     if fit.covariance == nil && s.iterations == 0 {
       let panel = fit.force == .none && fit.intercept == .omitted ? "raw" : "demeaned"
-      return "Exact: principal components of the \(panel) panel, no iteration" + (s.message.map { " (\(rename($0)))" } ?? "") + "."
+      return "Exact: principal components of the \(panel) panel, no iteration" + (s.message.map { " (\($0))" } ?? "") + "."
     }
     return s.converged
-      ? "Converged in \(s.iterations) iterations (\(rename(s.message ?? "")))."
-      : "NOT CONVERGED after \(s.iterations) iterations (\(rename(s.message ?? ""))); do not use these estimates."
-  }
-
-  /// A drop reason or message with "covariate k" and "betak" replaced by the column's name.
-  func rename(_ s: String) -> String {
-    var out = s
-    for (k, name) in panel.covariateNames.enumerated().reversed() {
-      out = out.replacingOccurrences(of: "beta\(k + 1) not identified: covariate \(k + 1)", with: "'\(name)' is not identified: it")
-    }
-    return out
+      ? "Converged in \(s.iterations) iterations (\(s.message ?? ""))."
+      : "NOT CONVERGED after \(s.iterations) iterations (\(s.message ?? "")); do not use these estimates."
   }
 
   var json: JSONValue {
@@ -189,13 +169,13 @@ struct IFEReport {
       ("intercept", .string(fit.force == .none ? intercept.rawValue : "in the additive effects")),
       ("units", .integer(panel.units.count)), ("periods", .integer(panel.periods.count)),
       ("observations", .integer(panel.units.count * panel.periods.count)), ("rank", .integer(fit.rank)),
-      ("coefficients", FitText.coefficientsJSON(coefficients)),
-      ("dropped", .array(fit.droppedCovariates.map { .string(rename($0.reason)) })),
+      ("coefficients", FitText.coefficientsJSON(fit.estimates)),
+      ("dropped", .array(fit.droppedCovariates.map { .string($0.reason) })),
       ("mu", .number(fit.mu)), ("ssr", .number(fit.ssr)), ("sigma2", .number(fit.sigma2)),
       ("parameters", .integer(fit.parameterCount)), ("ic", .number(fit.ic)), ("pc", .number(fit.pc)),
       ("vnt", .array(fit.vnt.map(JSONValue.number))),
       ("converged", .bool(fit.summary.converged)), ("iterations", .integer(fit.summary.iterations)),
-      ("message", fit.summary.message.map { .string(rename($0)) } ?? .null),
+      ("message", fit.summary.message.map { .string($0) } ?? .null),
     ])
   }
 }

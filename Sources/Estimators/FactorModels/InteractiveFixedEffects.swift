@@ -153,8 +153,10 @@ public struct InteractiveFixedEffects: Sendable {
   ///
   /// Per iteration: one `dgemv` (NT·K), one Gram (m²·max(N, T)), its tridiagonal reduction and
   /// r eigenvectors, one `dgemm` F'Z (rNT(K+1)) and one `dsyrk`.
-  public func fit(_ y: Matrix, covariates x: [Matrix]) throws -> IFEFit {
-    let design = try PanelDesign(outcome: y, covariates: x, force: force, intercept: intercept)
+  /// `names` (one per covariate) name the slopes' estimands and the notes on dropped covariates;
+  /// without them the slopes are beta1, beta2, ….
+  public func fit(_ y: Matrix, covariates x: [Matrix], names: [String]? = nil) throws -> IFEFit {
+    let design = try PanelDesign(outcome: y, covariates: x, force: force, intercept: intercept, names: names)
     guard design.keptCount > 0 else {
       // Nothing left to estimate β from: the no-covariate fit, with every slope not identified.
       guard centred else { return try uncentredFit(y, design: design) }

@@ -7,7 +7,7 @@ import LinearAlgebra
 public struct DroppedCovariate: Sendable, Equatable {
   /// Position in the covariate list (0-based).
   public let index: Int
-  /// The estimand name of its slope, "beta\(index + 1)".
+  /// The estimand name of its slope: the covariate's name, "beta\(index + 1)" when it has none.
   public let estimand: String
   public let reason: String
 }
@@ -40,11 +40,14 @@ struct PanelDesign {
   let crossProducts: Matrix
   /// Whether Z carries a column of ones after the kept covariates (a free intercept).
   let interceptColumn: Bool
+  /// Every covariate's estimand name, in input order (the given names, else beta1, beta2, …).
+  let slopeNames: [String]
 
   static let dropTolerance = 1e-10
 
   init(
-    outcome y: Matrix, covariates x: [Matrix], force: AdditiveEffects, intercept: InterceptConvention = .grandMean
+    outcome y: Matrix, covariates x: [Matrix], force: AdditiveEffects, intercept: InterceptConvention = .grandMean,
+    names: [String]? = nil
   ) throws {
     let t = y.rows
     let n = y.cols
@@ -56,6 +59,10 @@ struct PanelDesign {
         "covariate \(k + 1) is \(xk.rows)×\(xk.cols) but the outcome panel is \(t)×\(n)")
     }
     let centred = force != .none || intercept == .grandMean
+    if let names, names.count != x.count {
+      throw EstimationError.invalidInput("\(names.count) covariate names were given for \(x.count) covariates")
+    }
+    let slopeNames = names ?? x.indices.map(slopeName)
     let dy = centred ? DemeanedPanel(y, force: force) : DemeanedPanel(uncentred: y)
     guard dy.mean.isFinite else { throw EstimationError.invalidInput("the outcome panel holds NaN or infinite values") }
     var kept: [Int] = []
@@ -86,8 +93,11 @@ struct PanelDesign {
           case (.twoWay, _):
             "has no variation left after removing the two-way effects (it varies only across units or only across periods)"
           }
-        dropped.append(
-          DroppedCovariate(index: k, estimand: slopeName(k), reason: "\(slopeName(k)) not identified: covariate \(k + 1) \(reason)"))
+        // "beta2 not identified: covariate 2 is …" unnamed, "'price' is not identified: it is …" named.
+        let why =
+          names == nil
+          ? "\(slopeNames[k]) not identified: covariate \(k + 1) \(reason)" : "'\(slopeNames[k])' is not identified: it \(reason)"
+        dropped.append(DroppedCovariate(index: k, estimand: slopeNames[k], reason: why))
       } else {
         kept.append(k)
         demeaned.append(dx)
@@ -103,6 +113,7 @@ struct PanelDesign {
     }
     z.replaceSubrange((columns * nt)..<((columns + 1) * nt), with: dy.residual.elements)
     self.interceptColumn = interceptColumn
+    self.slopeNames = slopeNames
     self.periods = t
     self.units = n
     self.outcome = dy
@@ -158,9 +169,9 @@ struct PanelDesign {
   /// Slope estimates in input order: Wald estimates for the kept covariates, not identified for
   /// the dropped ones; then, with a free intercept, "(Intercept)" (the last coefficient).
   func estimates(beta: [Double], covariance: Matrix) -> [Estimate] {
-    var out = (0..<(kept.count + dropped.count)).map { Estimate.notIdentified(slopeName($0)) }
+    var out = slopeNames.map { Estimate.notIdentified($0) }
     for (j, k) in kept.enumerated() {
-      out[k] = Estimate.wald(slopeName(k), value: beta[j], se: covariance[j, j].squareRoot())
+      out[k] = Estimate.wald(slopeNames[k], value: beta[j], se: covariance[j, j].squareRoot())
     }
     if interceptColumn {
       let j = kept.count

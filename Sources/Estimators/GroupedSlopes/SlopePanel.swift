@@ -34,7 +34,7 @@ public struct SlopePanel: Sendable {
     self.y = y
     self.x = x
     self.regressors = regressors
-    self.regressorNames = names ?? (1...regressors).map { "beta\($0)" }
+    self.regressorNames = names ?? (0..<regressors).map(slopeName)
   }
 
   /// A panel from a long table pivoted by `LongPanel`: y is its outcome, the regressors its
