@@ -160,10 +160,9 @@ struct LogitReport {
     return 1
   }
 
+  /// Wald estimates of the first `count` coefficients (all by default), by name.
   private func estimates(_ fit: BinaryChoiceFit, count: Int? = nil) -> [Estimate] {
-    (0..<(count ?? fit.names.count)).map { i in
-      Estimate.wald(fit.names[i], value: fit.coefficients[i], se: fit.covariance[i, i].squareRoot())
-    }
+    fit.output(fit.names.prefix(count ?? fit.names.count).map { ($0, $0) }).estimates
   }
 
   func pooled(_ fit: BinaryChoiceFit) -> FitReport {

@@ -45,7 +45,7 @@ public struct GroupedLogitDesign: Sendable {
       throw .invalidInput(
         "the response must be 0 or 1 (row \(j + 1) has \(successes[j])); for counts write cbind(successes, failures) or cbind(successes, trials - successes)")
     }
-    let labels = GroupedLogitDesign.sortedLabels(Set(group))
+    let labels = LongTable.sortedLabels(Set(group))
     guard labels.count >= 2 else {
       throw .invalidInput("the grouping factor '\(groupingFactor)' has \(labels.count) level; a random intercept needs at least 2")
     }
@@ -87,15 +87,6 @@ public struct GroupedLogitDesign: Sendable {
     guard !terms.isEmpty else { return "none" }
     return terms.map { t in "(\(t.effectNames.map { $0 == CrossedDesign.interceptName ? "1" : $0 }.joined(separator: " + ")) | \(t.factor))" }
       .joined(separator: ", ")
-  }
-
-  /// Labels sorted numerically when all are numbers, else as text.
-  static func sortedLabels(_ labels: Set<String>) -> [String] {
-    let numbers = labels.map { Double($0) }
-    if numbers.allSatisfy({ $0 != nil }) {
-      return labels.sorted { Double($0)! < Double($1)! || (Double($0)! == Double($1)! && $0 < $1) }
-    }
-    return labels.sorted()
   }
 
   /// The number of rows.

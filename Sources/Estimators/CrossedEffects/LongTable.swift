@@ -65,19 +65,23 @@ public struct LongTable: Sendable {
     }
   }
 
-  /// A column's distinct labels sorted (numerically for a numeric column, as R orders a factor's
-  /// levels) and each row's position among them.
+  /// A column's distinct labels sorted as R orders a factor's levels (`sortedLabels`) and each
+  /// row's position among them.
   public func sortedLevels(_ name: String) throws(EstimationError) -> (levels: [String], codes: [Int]) {
     let labels = try labels(name)
-    var levels = Array(Set(labels))
-    if case .numeric(let v) = try column(name) {
-      let value = Dictionary(zip(labels, v), uniquingKeysWith: { a, _ in a })
-      levels.sort { value[$0]! < value[$1]! }
-    } else {
-      levels.sort()
-    }
+    let levels = LongTable.sortedLabels(Set(labels))
     let index = Dictionary(uniqueKeysWithValues: levels.enumerated().map { ($1, $0) })
     return (levels, labels.map { index[$0]! })
+  }
+
+  /// Labels sorted numerically when every one is a number (as a numeric column's canonical labels
+  /// are; equal numbers by their text), otherwise as text.
+  public static func sortedLabels(_ labels: Set<String>) -> [String] {
+    let numbers = labels.map { Double($0) }
+    if numbers.allSatisfy({ $0 != nil }) {
+      return labels.sorted { Double($0)! < Double($1)! || (Double($0)! == Double($1)! && $0 < $1) }
+    }
+    return labels.sorted()
   }
 
   /// The canonical label of a numeric factor value: integers without a decimal point.
