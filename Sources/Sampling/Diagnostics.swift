@@ -2,12 +2,12 @@ import Foundation
 import NumericalMethods
 
 /// Convergence and efficiency diagnostics of MCMC draws: rank-normalised split R̂, bulk and tail
-/// effective sample size (ESS), and the Monte Carlo standard error of the mean.
+/// effective sample size (ESS), and the Monte Carlo standard errors of the mean and the sd.
 ///
 /// Vehtari, Gelman, Simpson, Carpenter & Bürkner (2021), "Rank-normalization, folding, and
 /// localization: an improved R̂ for assessing convergence of MCMC", Bayesian Analysis 16(2). Each
 /// function computes what arviz 0.23 computes (`arviz.rhat(method="rank")`, `arviz.ess(method=
-/// "bulk" | "tail" | "mean")`, `arviz.mcse(method="mean")`), step for step, so results agree with
+/// "bulk" | "tail" | "mean")`, `arviz.mcse(method="mean" | "sd")`), step for step, so results agree with
 /// it to rounding; Tests/Fixtures/diagnostics_reference.json holds the reference values.
 ///
 /// `chains` is one array per chain, all of the same length. R̂ needs at least 2 chains and every
@@ -66,18 +66,40 @@ public enum Diagnostics {
     return (variance(all, ddof: 1)).squareRoot() / essMean(chains).squareRoot()
   }
 
-  /// All five diagnostics of one parameter, computed together: one sort of the draws serves the
+  /// Monte Carlo standard error of the posterior sd, as arviz's `mcse(method="sd")`: with
+  /// c = (x − x̄)² over all draws, Var(σ̂²) ≈ (mean(c²) − mean(c)²) / ESS_mean(c) and, by the delta
+  /// method, SE(σ̂) = √(Var(σ̂²) / (4 mean(c))). Through the fourth moment this accounts for heavy
+  /// tails and skew, which sd/√(2 ESS), exact for normal draws, understates. NaN for constant
+  /// draws (0/0), as in arviz.
+  public static func mcseSD(_ chains: [[Double]]) -> Double {
+    guard SplitChains(chains, minimumChains: 1) != nil else { return .nan }
+    return sdError(chains)
+  }
+
+  /// `mcseSD` of chains already checked.
+  static func sdError(_ chains: [[Double]]) -> Double {
+    let n = Double(chains.reduce(0) { $0 + $1.count })
+    let mean = chains.joined().reduce(0, +) / n
+    let squares = chains.map { $0.map { ($0 - mean) * ($0 - mean) } }
+    let variance = squares.joined().reduce(0, +) / n
+    let fourth = squares.joined().reduce(0) { $0 + $1 * $1 } / n
+    let s = SplitChains(squares, minimumChains: 1)!
+    let varianceOfVariance = (fourth - variance * variance) / ess(s.values, chains: s.chains, draws: s.draws)
+    return (varianceOfVariance / variance / 4).squareRoot()
+  }
+
+  /// All six diagnostics of one parameter, computed together: one sort of the draws serves the
   /// bulk ranks, the median, the folded ranks (merged outward from the median) and the tail
   /// quantiles, so this costs about as much as `rhat` alone. Each field equals the function of
   /// the same name.
   public struct Summary: Sendable, Equatable {
-    public let rhat, essBulk, essTail, essMean, mcseMean: Double
+    public let rhat, essBulk, essTail, essMean, mcseMean, mcseSD: Double
   }
 
   /// `Summary` of one parameter's chains (R̂ is NaN for a single chain, as `rhat`).
   public static func summary(_ chains: [[Double]]) -> Summary {
     guard let s = SplitChains(chains, minimumChains: 1) else {
-      return Summary(rhat: .nan, essBulk: .nan, essTail: .nan, essMean: .nan, mcseMean: .nan)
+      return Summary(rhat: .nan, essBulk: .nan, essTail: .nan, essMean: .nan, mcseMean: .nan, mcseSD: .nan)
     }
     let ranked = RankedDraws(s.values)
     let rhat = chains.count >= 2 ? rankRhat(ranked, s) : .nan
@@ -87,7 +109,9 @@ public enum Diagnostics {
     let essTail = tailEss(s, sortedDraws: sortedAll)
     let essMean = ess(s.values, chains: s.chains, draws: s.draws)
     let sd = variance(chains.joined(), ddof: 1).squareRoot()
-    return Summary(rhat: rhat, essBulk: essBulk, essTail: essTail, essMean: essMean, mcseMean: sd / essMean.squareRoot())
+    return Summary(
+      rhat: rhat, essBulk: essBulk, essTail: essTail, essMean: essMean, mcseMean: sd / essMean.squareRoot(),
+      mcseSD: sdError(chains))
   }
 
   /// The p-quantile of `values` by linear interpolation between order statistics (Hyndman & Fan

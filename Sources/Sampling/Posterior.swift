@@ -33,6 +33,8 @@ public struct ParameterSummary: Sendable, Equatable {
   public let essTail: Double
   /// The Monte Carlo SE of the posterior mean, sd / √ESS(mean).
   public let mcseMean: Double
+  /// The Monte Carlo SE of the posterior sd (`Diagnostics.mcseSD`).
+  public let mcseSD: Double
 
   /// The posterior probability that the parameter has the other sign than its posterior mean,
   /// doubled: 2·min(P(θ > 0), P(θ < 0)). Doubling makes it a two-sided tail probability, so it
@@ -82,7 +84,7 @@ public struct Posterior: Sendable {
       name: name, mean: mean, sd: sd, lower: Diagnostics.quantile(sorted: sorted, 0.025),
       median: Diagnostics.quantile(sorted: sorted, 0.5), upper: Diagnostics.quantile(sorted: sorted, 0.975),
       probabilityPositive: Double(pooled.count { $0 > 0 }) / n, rhat: d.rhat, essBulk: d.essBulk, essTail: d.essTail,
-      mcseMean: d.mcseMean)
+      mcseMean: d.mcseMean, mcseSD: d.mcseSD)
   }
 
   /// The summary of the parameter named `name`.

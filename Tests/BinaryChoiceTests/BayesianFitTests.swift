@@ -11,9 +11,11 @@ import TestSupport
 /// samplers 4 chains × (1000 warm-up + 1000 draws)).
 ///
 /// Both posterior means are Monte Carlo estimates of the same number, each with its MCSE (ours from
-/// `Posterior`, theirs from arviz), so they must agree within 4·√(MCSE₁² + MCSE₂²). A posterior sd
-/// estimated from an ESS of E has a relative standard error of about 1/√(2E) (normal posterior),
-/// so the two sds must agree within 4·√(1/(2E₁) + 1/(2E₂)) relatively. elpd_loo must agree within
+/// `Posterior`, theirs from arviz), so they must agree within 4·√(MCSE₁² + MCSE₂²); the same holds
+/// for the posterior sds with their MCSEs (arviz's `mcse_sd`, ours `Diagnostics.mcseSD`, the same
+/// estimator). That MCSE goes through the fourth moment: the fixed-effects intercept of a group
+/// with few successes has a long left tail, and its sd is about three times noisier than the normal
+/// approximation sd/√(2 ESS) says. elpd_loo must agree within
 /// its standard error (the bar; the observed differences are far smaller). In the
 /// latent-Mundlak model bux, buy and the u_g are identified only up to a joint sign (chains of
 /// both samplers sit in mirror modes), so their means are not comparable and are skipped.
@@ -23,7 +25,7 @@ import TestSupport
       let mean: Double
       let sd: Double
       let mcse_mean: Double
-      let ess_bulk: Double
+      let mcse_sd: Double
     }
     struct Model: Decodable {
       struct LOO: Decodable {
@@ -49,8 +51,8 @@ import TestSupport
       let ref = try #require(theirs.parameters[ours.name], "no reference for \(ours.name)")
       let meanTolerance = 4 * (ours.mcseMean * ours.mcseMean + ref.mcse_mean * ref.mcse_mean).squareRoot()
       #expect(abs(ours.mean - ref.mean) <= meanTolerance, "\(model.rawValue) \(ours.name): mean \(ours.mean) vs \(ref.mean)")
-      let sdTolerance = 4 * (1 / (2 * ours.essBulk) + 1 / (2 * ref.ess_bulk)).squareRoot()
-      #expect(abs(ours.sd / ref.sd - 1) <= sdTolerance, "\(model.rawValue) \(ours.name): sd \(ours.sd) vs \(ref.sd)")
+      let sdTolerance = 4 * (ours.mcseSD * ours.mcseSD + ref.mcse_sd * ref.mcse_sd).squareRoot()
+      #expect(abs(ours.sd - ref.sd) <= sdTolerance, "\(model.rawValue) \(ours.name): sd \(ours.sd) vs \(ref.sd)")
       compared += 1
     }
     #expect(compared >= 3)

@@ -14,9 +14,10 @@ struct ReferenceFixture: Decodable, Sendable {
   struct DiagnosticsCase: Decodable, Sendable {
     let name: String
     let chains: [[Double]]
-    let rhat, essBulk, essTail, essMean, mcseMean: Double
+    let rhat, essBulk, essTail, essMean, mcseMean, mcseSD: Double
     enum CodingKeys: String, CodingKey {
       case name, chains, rhat, essBulk = "ess_bulk", essTail = "ess_tail", essMean = "ess_mean", mcseMean = "mcse_mean"
+      case mcseSD = "mcse_sd"
     }
   }
   struct QuantileCase: Decodable, Sendable {
@@ -98,6 +99,7 @@ func diagnosticsAgreeWithArviz(_ name: String) {
     ("ess_tail", Diagnostics.essTail(c.chains), c.essTail),
     ("ess_mean", Diagnostics.essMean(c.chains), c.essMean),
     ("mcse_mean", Diagnostics.mcseMean(c.chains), c.mcseMean),
+    ("mcse_sd", Diagnostics.mcseSD(c.chains), c.mcseSD),
   ]
   for (what, ours, arviz) in checks {
     #expect(agrees(ours, arviz, tol), "\(name) \(what): \(ours) vs arviz \(arviz), relative difference \(relativeError(ours, arviz))")
@@ -184,7 +186,7 @@ func diagnosticsAgreeWithArviz(_ name: String) {
   #expect(abs(Diagnostics.essBulk(chains) / expected - 1) < 0.15)
 }
 
-/// `summary` shares one sort among the five diagnostics; its fields are the same numbers.
+/// `summary` shares one sort among the six diagnostics; its fields are the same numbers.
 @Test(arguments: ReferenceFixture.shared.diagnostics.map(\.name))
 func summaryEqualsTheSingleFunctions(_ name: String) {
   let chains = ReferenceFixture.shared.diagnostics.first { $0.name == name }!.chains
@@ -195,4 +197,5 @@ func summaryEqualsTheSingleFunctions(_ name: String) {
   #expect(same(s.essTail, Diagnostics.essTail(chains)))
   #expect(same(s.essMean, Diagnostics.essMean(chains)))
   #expect(same(s.mcseMean, Diagnostics.mcseMean(chains)))
+  #expect(same(s.mcseSD, Diagnostics.mcseSD(chains)))
 }

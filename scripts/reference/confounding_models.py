@@ -24,7 +24,7 @@ tau and sigma are sampled as log tau, log sigma (PyMC's default transform).
 Each model is compiled by nutpie (numba backend) and sampled with 4 chains, 1000 tuning and 1000
 kept draws, seed 20261122 + model index. The fixture Tests/Fixtures/confounding-models-reference.json
 holds per model: ArviZ summary per parameter (mean, sd, 2.5/50/97.5 % quantiles, mcse_mean,
-ess_bulk, r_hat), PSIS-LOO on the y log-likelihood only (also for latent-mundlak), divergences,
+mcse_sd, ess_bulk, r_hat), PSIS-LOO on the y log-likelihood only (also for latent-mundlak), divergences,
 compile and sampling seconds, and points in the unconstrained space (PyMC value variables, e.g.
 tau_log__) with `model.compile_logp()` there (jacobian included) for the Swift log-density test.
 
@@ -142,7 +142,8 @@ def run(name, index, d):
         params[label] = {
             "mean": finite(row["mean"]), "sd": finite(row["sd"]),
             "q2.5": finite(q[0]), "q50": finite(q[1]), "q97.5": finite(q[2]),
-            "mcse_mean": finite(row["mcse_mean"]), "ess_bulk": finite(row["ess_bulk"]),
+            "mcse_mean": finite(row["mcse_mean"]), "mcse_sd": finite(row["mcse_sd"]),
+            "ess_bulk": finite(row["ess_bulk"]),
             "r_hat": finite(row["r_hat"]),
         }
 
@@ -210,7 +211,7 @@ def main():
         bench(args.models.split(","), d, args.bench)
         return
     result = {
-        "data": CSV,
+        "data": os.path.relpath(CSV, ROOT),
         "individuals": int(len(d["y"])),
         "groups": int(d["G"]),
         "sampler": {"name": "nutpie", "chains": CHAINS, "tune": TUNE, "draws": DRAWS, "cores": 2,

@@ -85,6 +85,7 @@ for name, x in diag_inputs.items():
         "ess_tail": enc(az.ess(x, method="tail")),
         "ess_mean": enc(az.ess(x, method="mean")),
         "mcse_mean": enc(az.mcse(x, method="mean")),
+        "mcse_sd": enc(az.mcse(x, method="sd")),
     })
 
 quantile_probs = [0.0, 0.025, 0.05, 0.1, 0.25, 0.5, 0.75, 0.9, 0.95, 0.975, 1.0]
