@@ -9,6 +9,7 @@ let checkedOutAsDependency = ["/.build/checkouts/", "/SourcePackages/checkouts/"
   Context.packageDirectory.contains($0)
 }
 let optimisedInDebug: [SwiftSetting] = checkedOutAsDependency ? [] : [.unsafeFlags(["-O"], .when(configuration: .debug))]
+let optimisedCInDebug: [CSetting] = checkedOutAsDependency ? [] : [.unsafeFlags(["-O2"], .when(configuration: .debug))]
 
 let package = Package(
   name: "SimStudy",
@@ -30,7 +31,7 @@ let package = Package(
     .target(name: "DataGeneration", dependencies: ["LinearAlgebra", "RandomStreams"], swiftSettings: optimisedInDebug),
     .target(name: "Sampling", dependencies: ["RandomStreams", "NumericalMethods"], swiftSettings: optimisedInDebug),
     .target(
-      name: "Estimators", dependencies: ["LinearAlgebra", "NumericalMethods", "RandomStreams", "Sampling"],
+      name: "Estimators", dependencies: ["LinearAlgebra", "NumericalMethods", "RandomStreams", "Sampling", "CKernels"],
       swiftSettings: optimisedInDebug),
     .target(
       name: "ReplicateEngine",
@@ -61,6 +62,8 @@ let package = Package(
     .systemLibrary(name: "COpenBLAS", pkgConfig: "openblas", providers: [.apt(["libopenblas-dev"])]),
     .systemLibrary(name: "CLAPACKE", providers: [.apt(["liblapacke-dev"])]),
     .systemLibrary(name: "CAllocator"),
+    // Vectorised kernels with runtime dispatch to AVX-512 / AVX2 (Sources/CKernels/LogitPass.c).
+    .target(name: "CKernels", cSettings: optimisedCInDebug),
 
     // MARK: Test support
     .target(name: "TestSupport", dependencies: ["LinearAlgebra", "RandomStreams", "Estimators", "ReplicateEngine"], path: "Tests/TestSupport"),
@@ -88,7 +91,7 @@ let package = Package(
       name: "BinaryChoiceTests",
       dependencies: [
         "Estimators", "DataGeneration", "NumericalMethods", "LinearAlgebra", "RandomStreams", "Sampling", "Studies",
-        "ReplicateEngine", "TestSupport",
+        "ReplicateEngine", "TestSupport", "CKernels",
       ]),
   ]
 )

@@ -1,3 +1,4 @@
+internal import CKernels
 import Foundation
 import LinearAlgebra
 
@@ -193,6 +194,8 @@ private final class LogitNewton {
   }
 
   /// The fused pass at `state.beta`: η, deviance, score, information, classification counts.
+  /// Unweighted designs of up to 4 columns take the vectorised kernel (CKernels); the others the
+  /// loop below, which skips zero entries (dummy-coded designs are mostly zeros).
   func evaluate(_ state: inout LogitState) {
     let p = p
     let n = n
@@ -202,6 +205,15 @@ private final class LogitNewton {
     let eta = state.eta
     let score = state.score
     let info = state.information
+    if weights == nil {
+      var totals = simstudy_logit_totals()
+      if simstudy_logit_newton_pass(x, n, p, y, beta, eta, score, info, &totals) != 0 {
+        state.deviance = 2 * (totals.linear + totals.logProduct)
+        state.correct = totals.correct
+        state.largestMargin = totals.largestMargin
+        return
+      }
+    }
     for k in 0..<p { score[k] = 0 }
     for i in 0..<(p * p) { info[i] = 0 }
     var linear = 0.0
@@ -239,36 +251,6 @@ private final class LogitNewton {
         logProduct += weight * log(f)
         addRow(j, residual: r, weight: w)
       }
-    } else if p == 3 {
-      let (b0, b1, b2) = (beta[0], beta[1], beta[2])
-      let (x0, x1, x2) = (x, x + n, x + 2 * n)
-      var (s0, s1, s2) = (0.0, 0.0, 0.0)
-      var (h00, h01, h02, h11, h12, h22) = (0.0, 0.0, 0.0, 0.0, 0.0, 0.0)
-      for j in 0..<n {
-        let (c0, c1, c2) = (x0[j], x1[j], x2[j])
-        let e = b0 * c0 + b1 * c1 + b2 * c2
-        eta[j] = e
-        let (r, w, margin, f) = logitRow(e, y[j])
-        if margin > 0 { correct += 1 } else { linear -= margin }
-        largestMargin = max(largestMargin, margin)
-        product *= f
-        if j & 255 == 255 {
-          logProduct += log(product)
-          product = 1
-        }
-        s0 += r * c0
-        s1 += r * c1
-        s2 += r * c2
-        let (w0, w1, w2) = (w * c0, w * c1, w * c2)
-        h00 += w0 * c0
-        h01 += w0 * c1
-        h02 += w0 * c2
-        h11 += w1 * c1
-        h12 += w1 * c2
-        h22 += w2 * c2
-      }
-      (score[0], score[1], score[2]) = (s0, s1, s2)
-      (info[0], info[3], info[6], info[4], info[7], info[8]) = (h00, h01, h02, h11, h12, h22)
     } else {
       for j in 0..<n {
         let e = linearPredictor(j)

@@ -1,4 +1,5 @@
 import Foundation
+import Estimators
 import LinearAlgebra
 import RandomStreams
 
@@ -46,7 +47,8 @@ public struct Manifest: Codable, Sendable {
   /// A short description of the machine for benchmark output.
   public static var hostDescription: String {
     String(format: "%.1f GiB, ", Double(ProcessInfo.processInfo.physicalMemory) / 1_073_741_824)
-      + ProcessInfo.processInfo.operatingSystemVersionString + "; " + BLAS.configuration
+      + ProcessInfo.processInfo.operatingSystemVersionString + "; " + BLAS.configuration + "; logit kernels "
+      + LogitKernels.path
   }
 
   /// The current git commit (with "+dirty" when the tree has changes), or "unknown" outside a checkout.
@@ -78,8 +80,8 @@ public struct Manifest: Codable, Sendable {
 
 
 /// The machine and build that compute a run's numbers. Two runs with the same descriptor give
-/// bit-identical rows; across descriptors (another CPU, whose OpenBLAS kernel differs, or other
-/// library versions) the last bits may differ. A store records the descriptor of the machine that
+/// bit-identical rows; across descriptors (another CPU, whose OpenBLAS kernel or logit-kernel path
+/// differs, or other library versions) the last bits may differ. A store records the descriptor of the machine that
 /// filled it, so a resumed run knows whether to compare recomputed replicates exactly.
 public enum BuildEnvironment {
   public static let descriptor: String = {
@@ -95,7 +97,8 @@ public enum BuildEnvironment {
     #else
       let arch = "other"
     #endif
-    return "\(arch); \(BLAS.configuration), core \(BLAS.coreName); GSL \(GSL.version); LAPACK \(LAPACK.version); \(build) build"
+    return "\(arch); \(BLAS.configuration), core \(BLAS.coreName); GSL \(GSL.version); LAPACK \(LAPACK.version); "
+      + "logit kernels \(LogitKernels.path); \(build) build"
   }()
 }
 

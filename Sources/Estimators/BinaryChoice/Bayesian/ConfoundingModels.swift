@@ -1,3 +1,4 @@
+internal import CKernels
 import Foundation
 import Sampling
 
@@ -37,9 +38,9 @@ public enum ConfoundingModel: String, Sendable, CaseIterable {
 /// - latent-mundlak: bxy, bzy, buy, a_bar, tau, bux, a_x, sigma, e[…], u[…]
 /// where the θ coordinate of tau (sigma) is log τ (log σ).
 ///
-/// One evaluation is one pass over the individuals: they are stored group by group, so each
-/// group's sum of residuals y − p is complete when its range ends and the group-level gradient
-/// terms are added there; the x likelihood of latent-mundlak uses per-group sufficient statistics
+/// One evaluation is one pass over the individuals: they are stored group by group, and a
+/// vectorised kernel (eight individuals at a time, on AVX-512 or AVX2 where the machine has them)
+/// returns each group's sum of residuals y − p, from which the group-level gradient terms follow; the x likelihood of latent-mundlak uses per-group sufficient statistics
 /// computed once. Nothing is allocated per call and nothing is mutated but the caller's gradient:
 /// the value holds only immutable arrays, so one posterior may be used from any number of threads
 /// at once.
@@ -178,31 +179,34 @@ public struct ConfoundingPosterior: LogDensity, Sendable {
     var logLik = 0.0
     var residualX = 0.0  // Σ_j (y_j − p_j) x_j
 
-    // The outcome likelihood, group by group, with each group's terms added when it ends.
-    y.withUnsafeBufferPointer { yb in
-      x.withUnsafeBufferPointer { xb in
-        for g in 0..<z.count {
-          let start = groupStart[g]
-          let s = outcomeSums(
-            yb.baseAddress! + start, xb.baseAddress! + start, count: groupStart[g + 1] - start,
-            offset: groupOffset(theta, g, tau: tau, buy: buy), slope: bxy)
-          logLik += s.logLikelihood
-          residualX += s.residualX
-          let r = s.residual
-          gradient[l.bzy] += r * z[g]
-          switch model {
-          case .naive: gradient[l.a0] += r
-          case .fixedEffects: gradient[l.groupIntercepts + g] += r
-          case .multilevel, .mundlak, .latentMundlak:
-            let e = theta[l.e + g]
-            gradient[l.aBar] += r
-            gradient[l.e + g] += tau * r
-            gradient[l.logTau] += tau * e * r
-            if model == .mundlak { gradient[l.buy] += r * groupMean[g] }
-            if model == .latentMundlak {
-              gradient[l.buy] += r * theta[l.u + g]
-              gradient[l.u + g] += buy * r
-            }
+    // The outcome likelihood in one vectorised pass (CKernels), which returns each group's
+    // residual sum Σ_j (y_j − p_j); the group-level gradient terms follow from those.
+    let groups = z.count
+    withUnsafeTemporaryAllocation(of: Double.self, capacity: 2 * groups) { buffer in
+      let offset = buffer.baseAddress!, residual = offset + groups
+      for g in 0..<groups { offset[g] = groupOffset(theta, g, tau: tau, buy: buy) }
+      var sums = (0.0, 0.0)
+      withUnsafeMutableBytes(of: &sums) { s in
+        simstudy_logit_group_pass(
+          y, x, groupStart, groups, offset, bxy, residual, s.baseAddress!.assumingMemoryBound(to: Double.self))
+      }
+      residualX = sums.0
+      logLik = sums.1
+      for g in 0..<groups {
+        let r = residual[g]
+        gradient[l.bzy] += r * z[g]
+        switch model {
+        case .naive: gradient[l.a0] += r
+        case .fixedEffects: gradient[l.groupIntercepts + g] += r
+        case .multilevel, .mundlak, .latentMundlak:
+          let e = theta[l.e + g]
+          gradient[l.aBar] += r
+          gradient[l.e + g] += tau * r
+          gradient[l.logTau] += tau * e * r
+          if model == .mundlak { gradient[l.buy] += r * groupMean[g] }
+          if model == .latentMundlak {
+            gradient[l.buy] += r * theta[l.u + g]
+            gradient[l.u + g] += buy * r
           }
         }
       }
@@ -303,53 +307,4 @@ public struct ConfoundingPosterior: LogDensity, Sendable {
       }
     }
   }
-}
-
-/// The Bernoulli-logit sums over one group's individuals at η_j = offset + slope·x_j: Σ (y − p),
-/// Σ (y − p) x and Σ [y η − log(1 + e^η)], two individuals at a time with the two-lane exponential
-/// (within 2 ulp of `exp`). With a = e^{−|η|}: log(1 + e^η) = max(η, 0) + log(1 + a), and p is
-/// 1/(1 + a) or a/(1 + a) by the sign of η, so nothing overflows or cancels; the factors 1 + a ∈ [1, 2]
-/// are multiplied and their log taken once per 512 individuals (error ≈ n ulp of 1, absolute).
-@inline(__always) private func outcomeSums(
-  _ y: UnsafePointer<Double>, _ x: UnsafePointer<Double>, count n: Int, offset: Double, slope: Double
-) -> (residual: Double, residualX: Double, logLikelihood: Double) {
-  var residual = SIMD2<Double>(), residualX = SIMD2<Double>(), linear = SIMD2<Double>()
-  var product = SIMD2<Double>(repeating: 1)
-  var logProduct = 0.0
-  var i = 0
-  while i + 1 < n {
-    let xv = SIMD2(x[i], x[i + 1])
-    let yv = SIMD2(y[i], y[i + 1])
-    let eta = offset + slope * xv
-    let positive = eta .>= 0
-    let magnitude = eta.replacing(with: -eta, where: positive)  // −|η|
-    let a = exp(lanes: magnitude)
-    let f = 1 + a
-    let inverse = 1 / f
-    let p = (a * inverse).replacing(with: inverse, where: positive)
-    let r = yv - p
-    residual += r
-    residualX += r * xv
-    linear += yv * eta - eta.replacing(with: 0, where: .!positive)
-    product *= f
-    if i & 510 == 510 {  // every 256 pairs: each lane's product ≤ 2²⁵⁶
-      logProduct += log(product[0] * product[1])
-      product = SIMD2(repeating: 1)
-    }
-    i += 2
-  }
-  var sums = (residual: residual.sum(), residualX: residualX.sum(), linear: linear.sum())
-  var last = product[0] * product[1]
-  if i < n {
-    let eta = offset + slope * x[i]
-    let a = Foundation.exp(-abs(eta))
-    let f = 1 + a
-    let p = eta >= 0 ? 1 / f : a / f
-    sums.residual += y[i] - p
-    sums.residualX += (y[i] - p) * x[i]
-    sums.linear += y[i] * eta - max(eta, 0)
-    last *= f
-  }
-  logProduct += log(last)
-  return (sums.residual, sums.residualX, sums.linear - logProduct)
 }

@@ -1,0 +1,106 @@
+// Vectorised logit kernels (see CKernels.h). Their body (LogitBody.h) is written once on eight-lane
+// vectors of doubles and compiled three times: for AVX-512 and for AVX2 (both with FMA), and for the
+// baseline instruction set, which on x86-64 splits each vector into SSE2 pairs and multiplies and
+// adds separately (a software fma there would cost more than the pass). Every path evaluates the
+// same operations in the same order, lane by lane, so the AVX-512 and AVX2 paths give identical
+// bits, and the x86-64 baseline path differs from them only in the roundings that fusing saves.
+#include "CKernels.h"
+
+#include <math.h>
+#include <stdint.h>
+#include <string.h>
+
+#pragma clang fp contract(off)
+// The per-instruction-set helpers take eight-lane vectors by value, whose calling convention
+// differs between instruction sets; they are always inlined into their own path, so no call
+// crosses one.
+#pragma clang diagnostic ignored "-Wpsabi"
+
+typedef double v8d __attribute__((vector_size(64)));
+typedef int64_t v8l __attribute__((vector_size(64)));
+
+// Helpers are macros, not functions: a function taking eight-lane vectors by value would have a
+// different calling convention on each instruction set.
+#define splat(v) ((v8d){(v), (v), (v), (v), (v), (v), (v), (v)})
+/// a where mask, else b (masks are comparison results: all bits set or clear).
+#define blend(mask, a, b) ((v8d)((((v8l)(a)) & (mask)) | (((v8l)(b)) & ~(mask))))
+/// The lanes' sum in a fixed order, so every path rounds alike.
+#define sumOfLanes(v) ((((v)[0] + (v)[1]) + ((v)[2] + (v)[3])) + (((v)[4] + (v)[5]) + ((v)[6] + (v)[7])))
+/// Σ log of the lanes, each ≤ 2²⁵⁶ (so a pair's product is finite), one log per pair.
+#define logOfLanes(v) \
+  ((log((v)[0] * (v)[1]) + log((v)[2] * (v)[3])) + (log((v)[4] * (v)[5]) + log((v)[6] * (v)[7])))
+
+#if defined(__x86_64__)
+#define MULADD(a, b, c) __builtin_elementwise_fma(a, b, c)
+#define PATH avx512
+#define PATH_TARGET __attribute__((target("avx512f,avx512dq,fma")))
+#include "LogitBody.h"
+#undef PATH
+#undef PATH_TARGET
+#define PATH avx2
+#define PATH_TARGET __attribute__((target("avx2,fma")))
+#include "LogitBody.h"
+#undef PATH
+#undef PATH_TARGET
+#undef MULADD
+#define MULADD(a, b, c) ((a) * (b) + (c))
+#elif defined(__aarch64__)
+#define MULADD(a, b, c) __builtin_elementwise_fma(a, b, c)
+#else
+#define MULADD(a, b, c) ((a) * (b) + (c))
+#endif
+#define PATH generic
+#define PATH_TARGET
+#include "LogitBody.h"
+
+/// The widest path this machine runs: 2 AVX-512, 1 AVX2 with FMA, 0 the baseline.
+static int widestPath(void) {
+#if defined(__x86_64__)
+  if (__builtin_cpu_supports("avx512f") && __builtin_cpu_supports("avx512dq")) return 2;
+  if (__builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma")) return 1;
+#endif
+  return 0;
+}
+
+int simstudy_kernels_widest_path(void) { return widestPath(); }
+
+const char *simstudy_kernels_path_name(int path) {
+  static const char *names[] = {"generic", "avx2", "avx512"};
+  return names[path < 0 ? 0 : path > 2 ? 2 : path];
+}
+
+void simstudy_logit_group_pass_on(
+  int path, const double *y, const double *x, const long *groupStart, long groups, const double *offset,
+  double slope, double *residual, double *sums) {
+  switch (path < widestPath() ? path : widestPath()) {
+#if defined(__x86_64__)
+  case 2: avx512_group_pass(y, x, groupStart, groups, offset, slope, residual, sums); return;
+  case 1: avx2_group_pass(y, x, groupStart, groups, offset, slope, residual, sums); return;
+#endif
+  default: generic_group_pass(y, x, groupStart, groups, offset, slope, residual, sums);
+  }
+}
+
+void simstudy_logit_group_pass(
+  const double *y, const double *x, const long *groupStart, long groups, const double *offset,
+  double slope, double *residual, double *sums) {
+  simstudy_logit_group_pass_on(widestPath(), y, x, groupStart, groups, offset, slope, residual, sums);
+}
+
+int simstudy_logit_newton_pass_on(
+  int path, const double *x, long n, long columns, const double *y, const double *beta, double *eta,
+  double *score, double *information, simstudy_logit_totals *totals) {
+  switch (path < widestPath() ? path : widestPath()) {
+#if defined(__x86_64__)
+  case 2: return avx512_newton_pass(x, n, columns, y, beta, eta, score, information, totals);
+  case 1: return avx2_newton_pass(x, n, columns, y, beta, eta, score, information, totals);
+#endif
+  default: return generic_newton_pass(x, n, columns, y, beta, eta, score, information, totals);
+  }
+}
+
+int simstudy_logit_newton_pass(
+  const double *x, long n, long columns, const double *y, const double *beta, double *eta, double *score,
+  double *information, simstudy_logit_totals *totals) {
+  return simstudy_logit_newton_pass_on(widestPath(), x, n, columns, y, beta, eta, score, information, totals);
+}

@@ -1,0 +1,201 @@
+// The logit kernels' bodies, included once per instruction set by Logit.c with PATH (the prefix of
+// this path's functions), PATH_TARGET (its target attribute, possibly empty) and
+// MULADD(a, b, c) = a·b + c (fused where the target has FMA) defined.
+#define NAMED(suffix) NAMED_(PATH, suffix)
+#define NAMED_(name, suffix) NAMED__(name, suffix)
+#define NAMED__(name, suffix) name##suffix
+
+/// e^x for x ≤ 0: x = k ln 2 + r with |r| ≤ ½ ln 2 (k rounded by adding 1.5·2⁵², ln 2 in two parts
+/// as in fdlibm so k·ln2_hi is exact), e^r by its Taylor polynomial of degree 13 (truncation below
+/// 5e-18 relative) evaluated by Estrin's scheme, and 2^k written into the exponent bits: within a
+/// few ulp of exp. Below −708 it returns 0; NaN stays NaN.
+PATH_TARGET static inline __attribute__((always_inline)) v8d NAMED(_exp)(v8d x) {
+  const v8d magic = splat(6755399441055744.0);
+  v8l tiny = x < splat(-708.0);
+  v8d c = blend(tiny, splat(-708.0), x);
+  v8d shifted = MULADD(c, splat(1.4426950408889634), magic);
+  v8d k = shifted - magic;
+  v8d r = MULADD(k, splat(-1.90821492927058770002e-10), MULADD(k, splat(-6.93147180369123816490e-01), c));
+  v8d r2 = r * r, r4 = r2 * r2, r8 = r4 * r4;
+  v8d p01 = MULADD(r, splat(1.0), splat(1.0)), p23 = MULADD(r, splat(1.0 / 6), splat(0.5));
+  v8d p45 = MULADD(r, splat(1.0 / 120), splat(1.0 / 24)), p67 = MULADD(r, splat(1.0 / 5040), splat(1.0 / 720));
+  v8d p89 = MULADD(r, splat(1.0 / 362880), splat(1.0 / 40320));
+  v8d pab = MULADD(r, splat(1.0 / 39916800), splat(1.0 / 3628800));
+  v8d pcd = MULADD(r, splat(1.0 / 6227020800.0), splat(1.0 / 479001600));
+  v8d q03 = MULADD(r2, p23, p01), q47 = MULADD(r2, p67, p45), q8b = MULADD(r2, pab, p89);
+  v8d q07 = MULADD(r4, q47, q03), q8d = MULADD(r4, pcd, q8b);
+  v8d p = MULADD(r8, q8d, q07);
+  v8d scale = (v8d)((((v8l)shifted - (v8l)magic) + 1023) << 52);
+  return blend(tiny, splat(0.0), p * scale);
+}
+
+/// Eight rows at η = c + slope·x; lanes outside `in` (when `masked`) contribute nothing.
+/// With a = e^{−|η|}: log(1 + e^η) = max(η, 0) + log(1 + a) and p = 1/(1 + a) or a/(1 + a) by the
+/// sign of η, so nothing overflows or cancels; the factors 1 + a ∈ [1, 2] are multiplied into
+/// `product`, whose log is taken every 256 vectors.
+PATH_TARGET static inline __attribute__((always_inline)) void NAMED(_rows)(
+  v8d xv, v8d yv, v8d c, v8d slope, v8l in, int masked, v8d *r, v8d *rx, v8d *linear, v8d *product) {
+  v8d eta = MULADD(slope, xv, c);
+  v8l negative = eta < splat(0);
+  v8d a = NAMED(_exp)((v8d)((v8l)eta | (v8l)splat(-0.0)));
+  v8d f = splat(1) + a;
+  v8d inverse = splat(1) / f;
+  v8d residual = yv - blend(negative, a * inverse, inverse);
+  v8d term = MULADD(yv, eta, -blend(negative, splat(0), eta));
+  if (masked) {
+    residual = blend(in, residual, splat(0));
+    term = blend(in, term, splat(0));
+    f = blend(in, f, splat(1));
+  }
+  *r += residual;
+  *rx = MULADD(residual, xv, *rx);
+  *linear += term;
+  *product *= f;
+}
+
+PATH_TARGET static void NAMED(_group_pass)(
+  const double *y, const double *x, const long *groupStart, long groups, const double *offset,
+  double slope, double *residual, double *sums) {
+  const v8l lane = {0, 1, 2, 3, 4, 5, 6, 7};
+  const v8d b = splat(slope);
+  v8d rx = splat(0), linear = splat(0), product = splat(1);
+  double logProduct = 0;
+  int factors = 0;
+  for (long g = 0; g < groups; g++) {
+    v8d r = splat(0);
+    const v8d c = splat(offset[g]);
+    long i = groupStart[g], end = groupStart[g + 1];
+    for (; i <= end - 8; i += 8) {
+      v8d xv, yv;
+      memcpy(&xv, x + i, sizeof xv);
+      memcpy(&yv, y + i, sizeof yv);
+      NAMED(_rows)(xv, yv, c, b, lane, 0, &r, &rx, &linear, &product);
+      if (++factors == 256) {
+        logProduct += logOfLanes(product);
+        product = splat(1);
+        factors = 0;
+      }
+    }
+    if (i < end) {
+      double xs[8] = {0}, ys[8] = {0};
+      memcpy(xs, x + i, (size_t)(end - i) * sizeof(double));
+      memcpy(ys, y + i, (size_t)(end - i) * sizeof(double));
+      v8d xv, yv;
+      memcpy(&xv, xs, sizeof xv);
+      memcpy(&yv, ys, sizeof yv);
+      NAMED(_rows)(xv, yv, c, b, lane < (v8l){0, 0, 0, 0, 0, 0, 0, 0} + (end - i), 1, &r, &rx, &linear, &product);
+      if (++factors == 256) {
+        logProduct += logOfLanes(product);
+        product = splat(1);
+        factors = 0;
+      }
+    }
+    residual[g] = sumOfLanes(r);
+  }
+  sums[0] = sumOfLanes(rx);
+  sums[1] = sumOfLanes(linear) - (logProduct + logOfLanes(product));
+}
+
+/// The Newton pass of a logistic regression with NCOLS ≤ 4 dense columns (column-major, x[j + k·n]);
+/// see simstudy_logit_newton_pass. Called with a constant `ncols`, so the loops over columns unroll.
+PATH_TARGET static inline __attribute__((always_inline)) void NAMED(_newton_rows)(
+  const double *x, long n, const int ncols, const double *y, const double *beta, double *eta, double *score,
+  double *information, simstudy_logit_totals *totals) {
+  const v8l lane = {0, 1, 2, 3, 4, 5, 6, 7};
+  v8d s[4], h[4][4], b[4];
+  for (int k = 0; k < ncols; k++) {
+    s[k] = splat(0);
+    b[k] = splat(beta[k]);
+    for (int l = k; l < ncols; l++) h[k][l] = splat(0);
+  }
+  v8d linear = splat(0), product = splat(1), largest = splat(-INFINITY);
+  v8l correct = (v8l){0, 0, 0, 0, 0, 0, 0, 0};
+  double logProduct = 0;
+  int factors = 0;
+  for (long i = 0; i < n; i += 8) {
+    const long left = n - i;
+    const int masked = left < 8;
+    const v8l in = lane < (v8l){0, 0, 0, 0, 0, 0, 0, 0} + left;
+    v8d c[4], yv;
+    if (masked) {
+      double buffer[8] = {0};
+      for (int k = 0; k < ncols; k++) {
+        memcpy(buffer, x + i + k * n, (size_t)left * sizeof(double));
+        memcpy(&c[k], buffer, sizeof c[k]);
+      }
+      memcpy(buffer, y + i, (size_t)left * sizeof(double));
+      memcpy(&yv, buffer, sizeof yv);
+    } else {
+      for (int k = 0; k < ncols; k++) memcpy(&c[k], x + i + k * n, sizeof c[k]);
+      memcpy(&yv, y + i, sizeof yv);
+    }
+    v8d e = c[0] * b[0];
+    for (int k = 1; k < ncols; k++) e = MULADD(c[k], b[k], e);
+    if (masked) {
+      double out[8];
+      memcpy(out, &e, sizeof out);
+      memcpy(eta + i, out, (size_t)left * sizeof(double));
+    } else {
+      memcpy(eta + i, &e, sizeof e);
+    }
+    const v8l nonnegative = e >= splat(0), one = yv == splat(1);
+    v8d a = NAMED(_exp)((v8d)((v8l)e | (v8l)splat(-0.0)));
+    v8d f = splat(1) + a;
+    v8d inverse = splat(1) / f, ainverse = a * inverse;
+    v8d p = blend(nonnegative, inverse, ainverse), q = blend(nonnegative, ainverse, inverse);
+    v8d r = blend(one, q, -p);
+    v8d w = ainverse * inverse;
+    v8d margin = blend(one, e, -e);
+    const v8l right = margin > splat(0);
+    v8d loss = blend(right, splat(0), -margin);
+    if (masked) {
+      r = blend(in, r, splat(0));
+      w = blend(in, w, splat(0));
+      loss = blend(in, loss, splat(0));
+      f = blend(in, f, splat(1));
+      margin = blend(in, margin, splat(-INFINITY));
+      correct -= right & in;
+    } else {
+      correct -= right;
+    }
+    linear += loss;
+    largest = blend(margin > largest, margin, largest);
+    product *= f;
+    if (++factors == 256) {
+      logProduct += logOfLanes(product);
+      product = splat(1);
+      factors = 0;
+    }
+    for (int k = 0; k < ncols; k++) {
+      s[k] = MULADD(r, c[k], s[k]);
+      v8d wc = w * c[k];
+      for (int l = k; l < ncols; l++) h[k][l] = MULADD(wc, c[l], h[k][l]);
+    }
+  }
+  for (int k = 0; k < ncols; k++) {
+    score[k] = sumOfLanes(s[k]);
+    for (int l = k; l < ncols; l++) information[k + l * ncols] = information[l + k * ncols] = sumOfLanes(h[k][l]);
+  }
+  totals->linear = sumOfLanes(linear);
+  totals->logProduct = logProduct + logOfLanes(product);
+  double m = largest[0];
+  for (int l = 1; l < 8; l++) m = largest[l] > m ? largest[l] : m;
+  totals->largestMargin = m;
+  totals->correct = (long)(((correct[0] + correct[1]) + (correct[2] + correct[3])) + ((correct[4] + correct[5]) + (correct[6] + correct[7])));
+}
+
+PATH_TARGET static int NAMED(_newton_pass)(
+  const double *x, long n, long ncols, const double *y, const double *beta, double *eta, double *score,
+  double *information, simstudy_logit_totals *totals) {
+  switch (ncols) {
+  case 1: NAMED(_newton_rows)(x, n, 1, y, beta, eta, score, information, totals); return 1;
+  case 2: NAMED(_newton_rows)(x, n, 2, y, beta, eta, score, information, totals); return 1;
+  case 3: NAMED(_newton_rows)(x, n, 3, y, beta, eta, score, information, totals); return 1;
+  case 4: NAMED(_newton_rows)(x, n, 4, y, beta, eta, score, information, totals); return 1;
+  default: return 0;
+  }
+}
+
+#undef NAMED
+#undef NAMED_
+#undef NAMED__

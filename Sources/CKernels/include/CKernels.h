@@ -1,0 +1,54 @@
+// Not API: vectorised numerical kernels for the Swift modules (Estimators), with runtime dispatch
+// to the widest vector unit of the machine. See Logit.c.
+#ifndef SIMSTUDY_CKERNELS_H
+#define SIMSTUDY_CKERNELS_H
+
+/// One pass of the Bernoulli-logit likelihood over individuals stored group by group: group g owns
+/// rows groupStart[g] ..< groupStart[g + 1] of y (0 or 1) and x, and its linear predictor is
+/// η_j = offset[g] + slope · x_j. Writes residual[g] = Σ_{j ∈ g} (y_j − p_j) with p = 1/(1 + e^{−η}),
+/// sums[0] = Σ_j (y_j − p_j) x_j and sums[1] = Σ_j [y_j η_j − log(1 + e^{η_j})]. A non-finite η
+/// makes the sums it enters NaN.
+void simstudy_logit_group_pass(
+  const double *y, const double *x, const long *groupStart, long groups, const double *offset,
+  double slope, double *residual, double *sums);
+
+/// Totals of one Newton pass (simstudy_logit_newton_pass) besides the score and information.
+typedef struct {
+  /// Σ over rows with margin m_j = (2y_j − 1)η_j ≤ 0 of −m_j; with logProduct, half the deviance.
+  double linear;
+  /// Σ_j log(1 + e^{−|η_j|}).
+  double logProduct;
+  /// max_j m_j.
+  double largestMargin;
+  /// The rows with m_j > 0 (classified correctly).
+  long correct;
+} simstudy_logit_totals;
+
+/// One pass of Newton's method for a logistic regression of y (0 or 1) on `columns` ≤ 4 dense
+/// columns x (column-major: x[j + k·n]) at β: writes η = xβ into eta (n entries), the score
+/// Σ_j (y_j − p_j) x_j into score (columns entries), the information Σ_j p_j(1 − p_j) x_j x_jᵀ
+/// into information (columns × columns, both triangles) and the totals. Returns 0, writing
+/// nothing, when columns is not 1 … 4.
+int simstudy_logit_newton_pass(
+  const double *x, long n, long columns, const double *y, const double *beta, double *eta, double *score,
+  double *information, simstudy_logit_totals *totals);
+
+/// The widest code path this machine runs: 2 AVX-512, 1 AVX2 with FMA, 0 the baseline. The
+/// kernels above take it; the `_on` variants below take a narrower one when asked (for tests that
+/// compare the paths).
+int simstudy_kernels_widest_path(void);
+
+/// "avx512", "avx2" or "generic" for path 2, 1, 0.
+const char *simstudy_kernels_path_name(int path);
+
+/// simstudy_logit_group_pass on path min(path, widest).
+void simstudy_logit_group_pass_on(
+  int path, const double *y, const double *x, const long *groupStart, long groups, const double *offset,
+  double slope, double *residual, double *sums);
+
+/// simstudy_logit_newton_pass on path min(path, widest).
+int simstudy_logit_newton_pass_on(
+  int path, const double *x, long n, long columns, const double *y, const double *beta, double *eta,
+  double *score, double *information, simstudy_logit_totals *totals);
+
+#endif

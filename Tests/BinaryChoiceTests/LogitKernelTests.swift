@@ -1,0 +1,121 @@
+import CKernels
+import Foundation
+import RandomStreams
+import Testing
+import TestSupport
+
+/// The vectorised logit kernels (Sources/CKernels, Docs/BinaryChoice.md §12a) against a scalar
+/// computation written directly from the definitions with libm's `exp` and `log1p`, on every code
+/// path this machine has, with group and row counts that leave every possible number of lanes in a
+/// last partial vector, η far in both tails and beyond exp's range, and NaN.
+@Suite struct LogitKernelTests {
+  /// The scalar terms of one row at η with outcome y: residual y − p, weight p(1 − p), the
+  /// log-likelihood y η − log(1 + e^η).
+  static func row(_ eta: Double, _ y: Double) -> (r: Double, w: Double, logLik: Double) {
+    let p = eta >= 0 ? 1 / (1 + exp(-eta)) : exp(eta) / (1 + exp(eta))
+    let softplus = max(eta, 0) + log1p(exp(-abs(eta)))
+    return (y - p, p * (1 - p), y * eta - softplus)
+  }
+
+  static var paths: [Int32] { Array(0...simstudy_kernels_widest_path()) }
+
+  @Test func groupPassAgreesWithScalarSumsOnEveryPath() {
+    let rng = testStream("logit-kernel-groups")
+    // Group sizes 0 … 17 and one of 300 (a full vector loop and every tail length).
+    let sizes = Array(0...17) + [300]
+    var start = [0]
+    for s in sizes { start.append(start.last! + s) }
+    let n = start.last!
+    let x = (0..<n).map { _ in rng.normal(sd: 2) }
+    let y = (0..<n).map { _ in rng.bernoulli(0.4) ? 1.0 : 0.0 }
+    var offset = (0..<sizes.count).map { _ in rng.normal(sd: 1.5) }
+    offset[3] = 800  // e^{−|η|} underflows: p = 1 exactly
+    offset[4] = -750
+    let slope = 0.7
+    var expectedResidual = [Double](repeating: 0, count: sizes.count)
+    var expectedRX = 0.0, expectedLogLik = 0.0
+    for g in sizes.indices {
+      for j in start[g]..<start[g + 1] {
+        let t = Self.row(offset[g] + slope * x[j], y[j])
+        expectedResidual[g] += t.r
+        expectedRX += t.r * x[j]
+        expectedLogLik += t.logLik
+      }
+    }
+    var first: [Double]?
+    for path in Self.paths {
+      var residual = [Double](repeating: .nan, count: sizes.count)
+      var sums = [Double](repeating: .nan, count: 2)
+      simstudy_logit_group_pass_on(path, y, x, start, start.count - 1, offset, slope, &residual, &sums)
+      let name = String(cString: simstudy_kernels_path_name(path))
+      for g in sizes.indices {
+        #expect(abs(residual[g] - expectedResidual[g]) <= 1e-13 * Double(max(sizes[g], 1)), "\(name) group \(g)")
+      }
+      #expect(abs(sums[0] - expectedRX) <= 1e-12 * Double(n), "\(name) Σ r x")
+      // The two rows at |η| ≈ 800 contribute −max(η, 0) · y exactly on both sides.
+      #expect(abs(sums[1] - expectedLogLik) <= 1e-12 * abs(expectedLogLik), "\(name) log-likelihood \(sums[1]) vs \(expectedLogLik)")
+      // AVX-512 and AVX2 evaluate the same operations in the same order: identical bits.
+      if path >= 1 {
+        if let first { #expect(first == residual + sums, "\(name) differs from AVX2 in its bits") } else { first = residual + sums }
+      }
+    }
+  }
+
+  @Test func groupPassPropagatesNaN() {
+    let x = [0.5, -1.0, 2.0], y = [1.0, 0.0, 1.0], start = [0, 1, 3]
+    for path in Self.paths {
+      var residual = [0.0, 0.0], sums = [0.0, 0.0]
+      simstudy_logit_group_pass_on(path, y, x, start, 2, [Double.nan, 0.3], 1.0, &residual, &sums)
+      #expect(residual[0].isNaN && residual[1].isFinite && sums[0].isNaN && sums[1].isNaN)
+    }
+  }
+
+  @Test(arguments: [1, 2, 3, 4]) func newtonPassAgreesWithScalarSumsOnEveryPath(_ columns: Int) {
+    let rng = testStream("logit-kernel-newton", columns)
+    for n in [1, 7, 8, 9, 15, 16, 1003] {
+      var x = [Double](repeating: 1, count: n * columns)
+      for j in 0..<n { for k in 1..<max(columns, 1) { x[j + k * n] = rng.normal(sd: 1.5) } }
+      let y = (0..<n).map { _ in rng.bernoulli(0.35) ? 1.0 : 0.0 }
+      let beta = (0..<columns).map { _ in rng.normal(sd: 0.8) }
+      var eta = [Double](repeating: 0, count: n)
+      var score = [Double](repeating: 0, count: columns)
+      var information = [Double](repeating: 0, count: columns * columns)
+      var linear = 0.0, logProduct = 0.0, largest = -Double.infinity
+      var correct = 0
+      for j in 0..<n {
+        eta[j] = (0..<columns).reduce(0) { $0 + x[j + $1 * n] * beta[$1] }
+        let t = Self.row(eta[j], y[j])
+        for k in 0..<columns {
+          score[k] += t.r * x[j + k * n]
+          for l in 0..<columns { information[k + l * columns] += t.w * x[j + k * n] * x[j + l * n] }
+        }
+        let margin = y[j] == 1 ? eta[j] : -eta[j]
+        if margin > 0 { correct += 1 } else { linear -= margin }
+        largest = max(largest, margin)
+        logProduct += log1p(exp(-abs(eta[j])))
+      }
+      for path in Self.paths {
+        let name = "\(String(cString: simstudy_kernels_path_name(path))) n=\(n) columns=\(columns)"
+        var e = [Double](repeating: .nan, count: n)
+        var s = [Double](repeating: .nan, count: columns)
+        var h = [Double](repeating: .nan, count: columns * columns)
+        var totals = simstudy_logit_totals()
+        #expect(simstudy_logit_newton_pass_on(path, x, n, columns, y, beta, &e, &s, &h, &totals) == 1)
+        #expect(zip(e, eta).allSatisfy { abs($0 - $1) <= 1e-14 * max(1, abs($1)) }, "\(name) η")
+        #expect(zip(s, score).allSatisfy { abs($0 - $1) <= 1e-12 * Double(n) }, "\(name) score")
+        #expect(zip(h, information).allSatisfy { abs($0 - $1) <= 1e-12 * Double(n) }, "\(name) information")
+        // η is fused multiply-adds in the kernel: the largest margin agrees as η does.
+        #expect(totals.correct == correct, "\(name) rows classified correctly")
+        #expect(abs(totals.largestMargin - largest) <= 1e-14 * max(1, abs(largest)), "\(name) largest margin")
+        #expect(abs(totals.linear - linear) <= 1e-12 * Double(n) && abs(totals.logProduct - logProduct) <= 1e-12 * Double(n), "\(name) deviance")
+      }
+    }
+  }
+
+  @Test func newtonPassRefusesWideDesigns() {
+    var e = [0.0], s = [Double](repeating: 0, count: 5), h = [Double](repeating: 0, count: 25)
+    var totals = simstudy_logit_totals()
+    #expect(simstudy_logit_newton_pass([1, 1, 1, 1, 1], 1, 5, [1], [0, 0, 0, 0, 0], &e, &s, &h, &totals) == 0)
+    #expect(simstudy_logit_newton_pass([], 0, 0, [], [], &e, &s, &h, &totals) == 0)
+  }
+}
