@@ -7,6 +7,9 @@
 #include "CKernels.h"
 
 #include <math.h>
+#if defined(__x86_64__)
+#include <immintrin.h>
+#endif
 #include <stdint.h>
 #include <string.h>
 
@@ -30,13 +33,32 @@ typedef int64_t v8l __attribute__((vector_size(64)));
 #define logOfLanes(v) \
   ((log((v)[0] * (v)[1]) + log((v)[2] * (v)[3])) + (log((v)[4] * (v)[5]) + log((v)[6] * (v)[7])))
 
+/// 2^{j/16}, j = 0 … 15, each the double nearest (for the exponential's table step).
+static const double exp2Table[16] = {
+  0x1.0000000000000p+0, 0x1.0b5586cf9890fp+0, 0x1.172b83c7d517bp+0, 0x1.2387a6e756238p+0,
+  0x1.306fe0a31b715p+0, 0x1.3dea64c123422p+0, 0x1.4bfdad5362a27p+0, 0x1.5ab07dd485429p+0,
+  0x1.6a09e667f3bcdp+0, 0x1.7a11473eb0187p+0, 0x1.8ace5422aa0dbp+0, 0x1.9c49182a3f090p+0,
+  0x1.ae89f995ad3adp+0, 0x1.c199bdd85529cp+0, 0x1.d5818dcfba487p+0, 0x1.ea4afa2a490dap+0};
+/// ln2/16 in two parts: the hi part has 33 significant bits, so its product with an integer below
+/// 2²⁰ is exact.
+#define LN2_16_HI (0x1.62e42fee00000p-5)
+#define LN2_16_LO (0x1.a39ef35793c76p-37)
+
+/// The lanes' exp2Table[j] for j ∈ [0, 16): one two-register permute on AVX-512, plain loads elsewhere.
+#define TABLE_LOADS(j) \
+  ((v8d){exp2Table[(j)[0]], exp2Table[(j)[1]], exp2Table[(j)[2]], exp2Table[(j)[3]], exp2Table[(j)[4]], \
+    exp2Table[(j)[5]], exp2Table[(j)[6]], exp2Table[(j)[7]]})
+
 #if defined(__x86_64__)
 #define MULADD(a, b, c) __builtin_elementwise_fma(a, b, c)
+#define TABLE(j) ((v8d)_mm512_permutex2var_pd(_mm512_loadu_pd(exp2Table), (__m512i)(j), _mm512_loadu_pd(exp2Table + 8)))
 #define PATH avx512
 #define PATH_TARGET __attribute__((target("avx512f,avx512dq,fma")))
 #include "LogitBody.h"
 #undef PATH
 #undef PATH_TARGET
+#undef TABLE
+#define TABLE(j) TABLE_LOADS(j)
 #define PATH avx2
 #define PATH_TARGET __attribute__((target("avx2,fma")))
 #include "LogitBody.h"
@@ -46,8 +68,10 @@ typedef int64_t v8l __attribute__((vector_size(64)));
 #define MULADD(a, b, c) ((a) * (b) + (c))
 #elif defined(__aarch64__)
 #define MULADD(a, b, c) __builtin_elementwise_fma(a, b, c)
+#define TABLE(j) TABLE_LOADS(j)
 #else
 #define MULADD(a, b, c) ((a) * (b) + (c))
+#define TABLE(j) TABLE_LOADS(j)
 #endif
 #define PATH generic
 #define PATH_TARGET

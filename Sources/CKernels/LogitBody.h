@@ -1,32 +1,31 @@
 // The logit kernels' bodies, included once per instruction set by Logit.c with PATH (the prefix of
-// this path's functions), PATH_TARGET (its target attribute, possibly empty) and
-// MULADD(a, b, c) = a·b + c (fused where the target has FMA) defined.
+// this path's functions), PATH_TARGET (its target attribute, possibly empty), MULADD(a, b, c) =
+// a·b + c (fused where the target has FMA) and TABLE(j) (the lanes' exp2Table[j]) defined.
 #define NAMED(suffix) NAMED_(PATH, suffix)
 #define NAMED_(name, suffix) NAMED__(name, suffix)
 #define NAMED__(name, suffix) name##suffix
 
-/// e^x for x ≤ 0: x = k ln 2 + r with |r| ≤ ½ ln 2 (k rounded by adding 1.5·2⁵², ln 2 in two parts
-/// as in fdlibm so k·ln2_hi is exact), e^r by its Taylor polynomial of degree 13 (truncation below
-/// 5e-18 relative) evaluated by Estrin's scheme, and 2^k written into the exponent bits: within a
-/// few ulp of exp. Below −708 it returns 0; NaN stays NaN.
+/// e^x for x ≤ 0, within 1 ulp of exp: x = (16k + j) ln2/16 + r with |r| ≤ ln2/32 (16k + j rounded
+/// by adding 1.5·2⁵², ln2/16 in two parts as in fdlibm so the product with the hi part is exact),
+/// e^x = 2^k · 2^{j/16} · e^r with 2^{j/16} from the table (TABLE(j)) and e^r − 1 by its Taylor
+/// polynomial of degree 7 (truncation below 2e-18) in Estrin's scheme, added to the table value
+/// in one fused step, and 2^k written into the exponent bits. Below −708 it returns 0; NaN stays NaN.
 PATH_TARGET static inline __attribute__((always_inline)) v8d NAMED(_exp)(v8d x) {
   const v8d magic = splat(6755399441055744.0);
   v8l tiny = x < splat(-708.0);
   v8d c = blend(tiny, splat(-708.0), x);
-  v8d shifted = MULADD(c, splat(1.4426950408889634), magic);
-  v8d k = shifted - magic;
-  v8d r = MULADD(k, splat(-1.90821492927058770002e-10), MULADD(k, splat(-6.93147180369123816490e-01), c));
-  v8d r2 = r * r, r4 = r2 * r2, r8 = r4 * r4;
-  v8d p01 = MULADD(r, splat(1.0), splat(1.0)), p23 = MULADD(r, splat(1.0 / 6), splat(0.5));
-  v8d p45 = MULADD(r, splat(1.0 / 120), splat(1.0 / 24)), p67 = MULADD(r, splat(1.0 / 5040), splat(1.0 / 720));
-  v8d p89 = MULADD(r, splat(1.0 / 362880), splat(1.0 / 40320));
-  v8d pab = MULADD(r, splat(1.0 / 39916800), splat(1.0 / 3628800));
-  v8d pcd = MULADD(r, splat(1.0 / 6227020800.0), splat(1.0 / 479001600));
-  v8d q03 = MULADD(r2, p23, p01), q47 = MULADD(r2, p67, p45), q8b = MULADD(r2, pab, p89);
-  v8d q07 = MULADD(r4, q47, q03), q8d = MULADD(r4, pcd, q8b);
-  v8d p = MULADD(r8, q8d, q07);
-  v8d scale = (v8d)((((v8l)shifted - (v8l)magic) + 1023) << 52);
-  return blend(tiny, splat(0.0), p * scale);
+  v8d shifted = MULADD(c, splat(16 / 0.69314718055994530942), magic);
+  v8d n = shifted - magic;
+  v8d r = MULADD(n, splat(-LN2_16_LO), MULADD(n, splat(-LN2_16_HI), c));
+  v8l bits = (v8l)shifted - (v8l)magic;
+  v8d t = TABLE(bits & 15);
+  v8d r2 = r * r, r4 = r2 * r2;
+  // e^r − 1 = r + r²(1/2 + r/6) + r⁴(1/24 + r/120 + r²(1/720 + r/5040))
+  v8d q23 = MULADD(r, splat(1.0 / 6), splat(0.5)), q45 = MULADD(r, splat(1.0 / 120), splat(1.0 / 24));
+  v8d q67 = MULADD(r, splat(1.0 / 5040), splat(1.0 / 720));
+  v8d expm1 = MULADD(r4, MULADD(r2, q67, q45), MULADD(r2, q23, r));
+  v8d scaled = (v8d)((v8l)MULADD(t, expm1, t) + ((bits >> 4) << 52));
+  return blend(tiny, splat(0.0), scaled);
 }
 
 /// Eight rows at η = c + slope·x; lanes outside `in` (when `masked`) contribute nothing.
@@ -59,6 +58,7 @@ PATH_TARGET static void NAMED(_group_pass)(
   const v8l lane = {0, 1, 2, 3, 4, 5, 6, 7};
   const v8d b = splat(slope);
   v8d rx = splat(0), linear = splat(0), product = splat(1);
+  const long total = groupStart[groups];
   double logProduct = 0;
   int factors = 0;
   for (long g = 0; g < groups; g++) {
@@ -77,13 +77,24 @@ PATH_TARGET static void NAMED(_group_pass)(
       }
     }
     if (i < end) {
-      double xs[8] = {0}, ys[8] = {0};
-      memcpy(xs, x + i, (size_t)(end - i) * sizeof(double));
-      memcpy(ys, y + i, (size_t)(end - i) * sizeof(double));
+      // The group's last rows, as one vector whose other lanes are zeroed. It is loaded straight
+      // from x and y (the next group's rows fill the other lanes) except at the end of the arrays:
+      // through a stack copy, each group would pay for a failed store-to-load forwarding.
+      const v8l in = lane < (v8l){0, 0, 0, 0, 0, 0, 0, 0} + (end - i);
       v8d xv, yv;
-      memcpy(&xv, xs, sizeof xv);
-      memcpy(&yv, ys, sizeof yv);
-      NAMED(_rows)(xv, yv, c, b, lane < (v8l){0, 0, 0, 0, 0, 0, 0, 0} + (end - i), 1, &r, &rx, &linear, &product);
+      if (i + 8 <= total) {
+        memcpy(&xv, x + i, sizeof xv);
+        memcpy(&yv, y + i, sizeof yv);
+      } else {
+        double xs[8] = {0}, ys[8] = {0};
+        memcpy(xs, x + i, (size_t)(end - i) * sizeof(double));
+        memcpy(ys, y + i, (size_t)(end - i) * sizeof(double));
+        memcpy(&xv, xs, sizeof xv);
+        memcpy(&yv, ys, sizeof yv);
+      }
+      xv = blend(in, xv, splat(0));
+      yv = blend(in, yv, splat(0));
+      NAMED(_rows)(xv, yv, c, b, in, 1, &r, &rx, &linear, &product);
       if (++factors == 256) {
         logProduct += logOfLanes(product);
         product = splat(1);
