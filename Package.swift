@@ -62,7 +62,7 @@ let package = Package(
     .systemLibrary(name: "COpenBLAS", pkgConfig: "openblas", providers: [.apt(["libopenblas-dev"])]),
     .systemLibrary(name: "CLAPACKE", providers: [.apt(["liblapacke-dev"])]),
     .systemLibrary(name: "CAllocator"),
-    // Vectorised kernels with runtime dispatch to AVX-512 / AVX2 (Sources/CKernels/LogitPass.c).
+    // Vectorised logit kernels with run-time dispatch to AVX-512 / AVX2 (Sources/CKernels/Logit.c).
     .target(name: "CKernels", cSettings: optimisedCInDebug),
 
     // MARK: Test support

@@ -107,7 +107,7 @@ PATH_TARGET static void NAMED(_group_pass)(
   sums[1] = sumOfLanes(linear) - (logProduct + logOfLanes(product));
 }
 
-/// The Newton pass of a logistic regression with NCOLS ≤ 4 dense columns (column-major, x[j + k·n]);
+/// The Newton pass of a logistic regression with ncols ≤ 4 dense columns (column-major, x[j + k·n]);
 /// see simstudy_logit_newton_pass. Called with a constant `ncols`, so the loops over columns unroll.
 PATH_TARGET static inline __attribute__((always_inline)) void NAMED(_newton_rows)(
   const double *x, long n, const int ncols, const double *y, const double *beta, double *eta, double *score,

@@ -81,8 +81,9 @@ public struct Manifest: Codable, Sendable {
 
 /// The machine and build that compute a run's numbers. Two runs with the same descriptor give
 /// bit-identical rows; across descriptors (another CPU, whose OpenBLAS kernel or logit-kernel path
-/// differs, or other library versions) the last bits may differ. A store records the descriptor of the machine that
-/// filled it, so a resumed run knows whether to compare recomputed replicates exactly.
+/// differs, or other library versions) the last bits may differ. A store records the descriptor of
+/// the machine that filled it, so a resumed run knows whether to compare recomputed replicates
+/// exactly.
 public enum BuildEnvironment {
   public static let descriptor: String = {
     #if DEBUG

@@ -40,8 +40,8 @@ public enum ConfoundingModel: String, Sendable, CaseIterable {
 ///
 /// One evaluation is one pass over the individuals: they are stored group by group, and a
 /// vectorised kernel (eight individuals at a time, on AVX-512 or AVX2 where the machine has them)
-/// returns each group's sum of residuals y − p, from which the group-level gradient terms follow; the x likelihood of latent-mundlak uses per-group sufficient statistics
-/// computed once. Nothing is allocated per call and nothing is mutated but the caller's gradient:
+/// returns each group's sum of residuals y − p, from which the group-level gradient terms follow;
+/// the x likelihood of latent-mundlak uses per-group sufficient statistics computed once. Nothing is allocated per call and nothing is mutated but the caller's gradient:
 /// the value holds only immutable arrays, so one posterior may be used from any number of threads
 /// at once.
 public struct ConfoundingPosterior: LogDensity, Sendable {
