@@ -28,6 +28,17 @@ PATH_TARGET static inline __attribute__((always_inline)) v8d NAMED(_exp)(v8d x) 
   return blend(tiny, splat(0.0), scaled);
 }
 
+/// Counts one more vector of factors multiplied into `product`; every 256 (each lane then ≤ 2²⁵⁶)
+/// adds the log of its lanes to `logProduct` and starts the product again.
+PATH_TARGET static inline __attribute__((always_inline)) void NAMED(_count_factors)(
+  int *factors, v8d *product, double *logProduct) {
+  if (++*factors == 256) {
+    *logProduct += logOfLanes(*product);
+    *product = splat(1);
+    *factors = 0;
+  }
+}
+
 /// Eight rows at η = c + slope·x; lanes outside `in` (when `masked`) contribute nothing.
 /// With a = e^{−|η|}: log(1 + e^η) = max(η, 0) + log(1 + a) and p = 1/(1 + a) or a/(1 + a) by the
 /// sign of η, so nothing overflows or cancels; the factors 1 + a ∈ [1, 2] are multiplied into
@@ -70,11 +81,7 @@ PATH_TARGET static void NAMED(_group_pass)(
       memcpy(&xv, x + i, sizeof xv);
       memcpy(&yv, y + i, sizeof yv);
       NAMED(_rows)(xv, yv, c, b, lane, 0, &r, &rx, &linear, &product);
-      if (++factors == 256) {
-        logProduct += logOfLanes(product);
-        product = splat(1);
-        factors = 0;
-      }
+      NAMED(_count_factors)(&factors, &product, &logProduct);
     }
     if (i < end) {
       // The group's last rows, as one vector whose other lanes are zeroed. It is loaded straight
@@ -95,11 +102,7 @@ PATH_TARGET static void NAMED(_group_pass)(
       xv = blend(in, xv, splat(0));
       yv = blend(in, yv, splat(0));
       NAMED(_rows)(xv, yv, c, b, in, 1, &r, &rx, &linear, &product);
-      if (++factors == 256) {
-        logProduct += logOfLanes(product);
-        product = splat(1);
-        factors = 0;
-      }
+      NAMED(_count_factors)(&factors, &product, &logProduct);
     }
     residual[g] = sumOfLanes(r);
   }
@@ -172,11 +175,7 @@ PATH_TARGET static inline __attribute__((always_inline)) void NAMED(_newton_rows
     linear += loss;
     largest = blend(margin > largest, margin, largest);
     product *= f;
-    if (++factors == 256) {
-      logProduct += logOfLanes(product);
-      product = splat(1);
-      factors = 0;
-    }
+    NAMED(_count_factors)(&factors, &product, &logProduct);
     for (int k = 0; k < ncols; k++) {
       s[k] = MULADD(r, c[k], s[k]);
       v8d wc = w * c[k];

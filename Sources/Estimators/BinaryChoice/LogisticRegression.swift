@@ -40,9 +40,9 @@ public struct NewtonOptions: Sendable, Equatable {
 /// [1, 2]. The Newton step H⁻¹g comes from a Cholesky factor of H; the step is halved until the
 /// deviance does not increase, and the accepted trial's pass already holds the next g and H, so an
 /// iteration costs one pass, O(n p²) (O(n p·m) with m non-zeros per row: zero entries are skipped,
-/// so a design with one dummy per group costs O(n p) rather than O(n p²)), and no allocation. Convergence: Newton decrement
-/// λ = (gᵀH⁻¹g)^{1/2} ≤ `tolerance` (see `NewtonOptions.tolerance`). Covariance: (XᵀWX)⁻¹ at the
-/// estimate. A rank-deficient design throws `.invalidInput`: the first pass (β = 0, W = I/4) gives
+/// so a design with one dummy per group costs O(n p) rather than O(n p²)), and no allocation.
+/// Convergence: Newton decrement λ = (gᵀH⁻¹g)^{1/2} ≤ `tolerance` (see `NewtonOptions.tolerance`).
+/// Covariance: (XᵀWX)⁻¹ at the estimate. A rank-deficient design throws `.invalidInput`: the first pass (β = 0, W = I/4) gives
 /// XᵀX, which clears a design of full rank with a wide margin; any other goes to the QR rank check
 /// of `Matrix.leastSquares`.
 ///

@@ -324,11 +324,16 @@ func newtonPolishedOptimum(
   // length in SEs per step, since the Hessian barely changes that close to the optimum).
   let hessian = try NumericalDerivatives.hessian(at: theta, gradient: gradientAt)
   let factor = try? Cholesky(hessian)
+  /// The chord Newton step H⁻¹g and the decrement (gᵀH⁻¹g)^{1/2} at gradient g.
+  func newtonStep(_ g: [Double]) -> (step: [Double], decrement: Double)? {
+    guard let factor, let step = try? factor.solve(g) else { return nil }
+    return (step, zip(g, step).reduce(0) { $0 + $1.0 * $1.1 }.squareRoot())
+  }
   var decrement = Double.infinity
   var polished = 0
   newton: for _ in 0...polishSteps {
-    guard let factor, let step = try? factor.solve(gradient) else { break }
-    decrement = zip(gradient, step).reduce(0) { $0 + $1.0 * $1.1 }.squareRoot()
+    guard let (step, d) = newtonStep(gradient) else { break }
+    decrement = d
     guard decrement > polishTolerance, polished < polishSteps else { break }
     // A step is accepted when it halves the decrement (a test on the gradient, which stays exact
     // where −log L changes by less than its rounding), or when −log L decreases.
@@ -337,10 +342,8 @@ func newtonPolishedOptimum(
       let trial = zip(theta, step).map { $0 - alpha * $1 }
       var trialGradient = [Double](repeating: 0, count: p)
       let trialValue = try negativeLogLikelihood(trial, &trialGradient)
-      let trialDecrement = (try? factor.solve(trialGradient)).map { s in
-        zip(trialGradient, s).reduce(0) { $0 + $1.0 * $1.1 }.squareRoot()
-      }
-      if trialValue.isFinite, trialValue <= value || (trialDecrement ?? .infinity) <= decrement / 2 {
+      let trialDecrement = newtonStep(trialGradient)?.decrement ?? .infinity
+      if trialValue.isFinite, trialValue <= value || trialDecrement <= decrement / 2 {
         (theta, value, gradient) = (trial, trialValue, trialGradient)
         polished += 1
         continue newton
