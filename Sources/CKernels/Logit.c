@@ -32,6 +32,10 @@ typedef int64_t v8l __attribute__((vector_size(64)));
 /// Σ log of the lanes, each ≤ 2²⁵⁶ (so a pair's product is finite), one log per pair.
 #define logOfLanes(v) \
   ((log((v)[0] * (v)[1]) + log((v)[2] * (v)[3])) + (log((v)[4] * (v)[5]) + log((v)[6] * (v)[7])))
+/// log(Π lanes of product · 2^Σexponents) = Σexponents · ln 2 + Σ log of the lanes (ln 2 in two
+/// parts, the hi part's product with an exponent sum below 2²⁰ exact).
+#define logOfProduct(exponents, product) \
+  ((double)sumOfLanes(exponents) * LN2_HI + (double)sumOfLanes(exponents) * LN2_LO + logOfLanes(product))
 
 /// 2^{j/16}, j = 0 … 15, each the double nearest (for the exponential's table step).
 static const double exp2Table[16] = {
@@ -39,10 +43,18 @@ static const double exp2Table[16] = {
   0x1.306fe0a31b715p+0, 0x1.3dea64c123422p+0, 0x1.4bfdad5362a27p+0, 0x1.5ab07dd485429p+0,
   0x1.6a09e667f3bcdp+0, 0x1.7a11473eb0187p+0, 0x1.8ace5422aa0dbp+0, 0x1.9c49182a3f090p+0,
   0x1.ae89f995ad3adp+0, 0x1.c199bdd85529cp+0, 0x1.d5818dcfba487p+0, 0x1.ea4afa2a490dap+0};
-/// ln2/16 in two parts: the hi part has 33 significant bits, so its product with an integer below
-/// 2²⁰ is exact.
-#define LN2_16_HI (0x1.62e42fee00000p-5)
-#define LN2_16_LO (0x1.a39ef35793c76p-37)
+/// ln 2 in two parts (the hi part has 33 significant bits), and the double nearest ln2/16.
+#define LN2_HI (0x1.62e42fee00000p-1)
+#define LN2_LO (0x1.a39ef35793c76p-33)
+#define LN2_16 (0x1.62e42fefa39efp-5)
+/// c₂ … c₆ of the degree-4 minimax polynomial for (e^r − 1 − r)/r² on [−ln2/32, ln2/32], weighted
+/// by r² (Remez exchange in 40-digit arithmetic, coefficients rounded to double): the error of
+/// e^r = 1 + r + r²P(r) is below 1.2·10⁻¹⁷ there.
+#define EXPM1_C2 (0x1.0000000000005p-1)
+#define EXPM1_C3 (0x1.555555548f86cp-3)
+#define EXPM1_C4 (0x1.555555545eb5bp-5)
+#define EXPM1_C5 (0x1.11123aafc4c87p-7)
+#define EXPM1_C6 (0x1.6c185de4d81abp-10)
 
 /// The lanes' exp2Table[j] for j ∈ [0, 16): one two-register permute on AVX-512, plain loads elsewhere.
 #define TABLE_LOADS(j) \
@@ -94,21 +106,21 @@ const char *simstudy_kernels_path_name(int path) {
 }
 
 void simstudy_logit_group_pass_on(
-  int path, const double *y, const double *x, const long *groupStart, long groups, const double *offset,
-  double slope, double *residual, double *sums) {
+  int path, const double *x, const long *groupStart, long groups, const double *offset, double slope,
+  double *probability, double *sums) {
   switch (path < widestPath() ? path : widestPath()) {
 #if defined(__x86_64__)
-  case 2: avx512_group_pass(y, x, groupStart, groups, offset, slope, residual, sums); return;
-  case 1: avx2_group_pass(y, x, groupStart, groups, offset, slope, residual, sums); return;
+  case 2: avx512_group_pass(x, groupStart, groups, offset, slope, probability, sums); return;
+  case 1: avx2_group_pass(x, groupStart, groups, offset, slope, probability, sums); return;
 #endif
-  default: generic_group_pass(y, x, groupStart, groups, offset, slope, residual, sums);
+  default: generic_group_pass(x, groupStart, groups, offset, slope, probability, sums);
   }
 }
 
 void simstudy_logit_group_pass(
-  const double *y, const double *x, const long *groupStart, long groups, const double *offset,
-  double slope, double *residual, double *sums) {
-  simstudy_logit_group_pass_on(widestPath(), y, x, groupStart, groups, offset, slope, residual, sums);
+  const double *x, const long *groupStart, long groups, const double *offset, double slope,
+  double *probability, double *sums) {
+  simstudy_logit_group_pass_on(widestPath(), x, groupStart, groups, offset, slope, probability, sums);
 }
 
 int simstudy_logit_newton_pass_on(

@@ -5,109 +5,112 @@
 #define NAMED_(name, suffix) NAMED__(name, suffix)
 #define NAMED__(name, suffix) name##suffix
 
-/// e^x for x ≤ 0, within 1 ulp of exp: x = (16k + j) ln2/16 + r with |r| ≤ ln2/32 (16k + j rounded
-/// by adding 1.5·2⁵², ln2/16 in two parts as in fdlibm so the product with the hi part is exact),
-/// e^x = 2^k · 2^{j/16} · e^r with 2^{j/16} from the table (TABLE(j)) and e^r − 1 by its Taylor
-/// polynomial of degree 7 (truncation below 2e-18) in Estrin's scheme, added to the table value
-/// in one fused step, and 2^k written into the exponent bits. Below −708 it returns 0; NaN stays NaN.
+/// e^x for x ≤ 0: x = (16k + j) ln2/16 + r with |r| ≤ ln2/32 (16k + j rounded by adding 1.5·2⁵²,
+/// r = x − (16k + j)·L in one fused step with L the double nearest ln2/16), e^x = 2^k · 2^{j/16} · e^r
+/// with 2^{j/16} from the table (TABLE(j)) and e^r − 1 = r + r²P(r), P the degree-4 minimax
+/// polynomial for (e^r − 1 − r)/r² on [−ln2/32, ln2/32] (error of e^r below 1.2·10⁻¹⁷, Estrin's
+/// scheme), added to the table value in one fused step, and 2^k written into the exponent bits.
+/// L's error (2.9·10⁻¹⁸) moves r by up to |16k + j|·2.9·10⁻¹⁸, so the relative error grows with |x|
+/// (about 1 ulp + 6.7·10⁻¹⁷·|x|; measured over 2²⁴ arguments: at most 1.2 ulp on [−1, 0] and 1.7 on
+/// [−3, 0]), while the absolute error stays below 1.3·10⁻¹⁶ for every x ≤ 0, a fraction of an ulp
+/// of the 1 + e^x that the logit terms use. (Two-part reduction would cost one more fused
+/// multiply-add, on the pipes this loop is bound by.) Below −708 it returns 0; NaN stays NaN.
 PATH_TARGET static inline __attribute__((always_inline)) v8d NAMED(_exp)(v8d x) {
   const v8d magic = splat(6755399441055744.0);
   v8l tiny = x < splat(-708.0);
   v8d c = blend(tiny, splat(-708.0), x);
   v8d shifted = MULADD(c, splat(16 / 0.69314718055994530942), magic);
   v8d n = shifted - magic;
-  v8d r = MULADD(n, splat(-LN2_16_LO), MULADD(n, splat(-LN2_16_HI), c));
+  v8d r = MULADD(n, splat(-LN2_16), c);
   v8l bits = (v8l)shifted - (v8l)magic;
   v8d t = TABLE(bits & 15);
   v8d r2 = r * r, r4 = r2 * r2;
-  // e^r − 1 = r + r²(1/2 + r/6) + r⁴(1/24 + r/120 + r²(1/720 + r/5040))
-  v8d q23 = MULADD(r, splat(1.0 / 6), splat(0.5)), q45 = MULADD(r, splat(1.0 / 120), splat(1.0 / 24));
-  v8d q67 = MULADD(r, splat(1.0 / 5040), splat(1.0 / 720));
-  v8d expm1 = MULADD(r4, MULADD(r2, q67, q45), MULADD(r2, q23, r));
+  // e^r − 1 = r + r²(c₂ + c₃r) + r⁴(c₄ + c₅r + c₆r²)
+  v8d q23 = MULADD(r, splat(EXPM1_C3), splat(EXPM1_C2)), q45 = MULADD(r, splat(EXPM1_C5), splat(EXPM1_C4));
+  v8d expm1 = MULADD(r4, MULADD(r2, splat(EXPM1_C6), q45), MULADD(r2, q23, r));
   v8d scaled = (v8d)((v8l)MULADD(t, expm1, t) + ((bits >> 4) << 52));
   return blend(tiny, splat(0.0), scaled);
 }
 
 /// Counts one more vector of factors multiplied into `product`; every 256 (each lane then ≤ 2²⁵⁶)
-/// adds the log of its lanes to `logProduct` and starts the product again.
+/// moves the lanes' binary exponents into `exponents` and keeps their significands in [1, 2), so
+/// the product never overflows. (A NaN lane loses its NaN here; the callers' other sums keep it.)
+/// Nothing here calls a function: a call in the loop would make the compiler keep the loop's
+/// vectors in memory.
 PATH_TARGET static inline __attribute__((always_inline)) void NAMED(_count_factors)(
-  int *factors, v8d *product, double *logProduct) {
+  int *factors, v8d *product, v8l *exponents) {
   if (++*factors == 256) {
-    *logProduct += logOfLanes(*product);
-    *product = splat(1);
+    const v8l bits = (v8l)*product;
+    *exponents += (bits >> 52) - 1023;
+    *product = (v8d)((bits & 0x000fffffffffffffLL) | 0x3ff0000000000000LL);
     *factors = 0;
   }
 }
 
 /// Eight rows at η = c + slope·x; lanes outside `in` (when `masked`) contribute nothing.
-/// With a = e^{−|η|}: log(1 + e^η) = max(η, 0) + log(1 + a) and p = 1/(1 + a) or a/(1 + a) by the
-/// sign of η, so nothing overflows or cancels; the factors 1 + a ∈ [1, 2] are multiplied into
-/// `product`, whose log is taken every 256 vectors.
+/// With a = e^{−|η|} and f = 1 + a ∈ [1, 2]: p = 1/f where η ≥ 0 and 1 − 1/f where η < 0 (within
+/// an ulp of 1 absolutely, all that sums of p need), and log(1 + e^η) = max(η, 0) + log f, the
+/// factors f multiplied into `product`, whose exponents are moved out every 256 vectors.
 PATH_TARGET static inline __attribute__((always_inline)) void NAMED(_rows)(
-  v8d xv, v8d yv, v8d c, v8d slope, v8l in, int masked, v8d *r, v8d *rx, v8d *linear, v8d *product) {
+  v8d xv, v8d c, v8d slope, v8l in, int masked, v8d *p, v8d *px, v8d *positive, v8d *product) {
   v8d eta = MULADD(slope, xv, c);
   v8l negative = eta < splat(0);
   v8d a = NAMED(_exp)((v8d)((v8l)eta | (v8l)splat(-0.0)));
   v8d f = splat(1) + a;
   v8d inverse = splat(1) / f;
-  v8d residual = yv - blend(negative, a * inverse, inverse);
-  v8d term = MULADD(yv, eta, -blend(negative, splat(0), eta));
+  v8d probability = blend(negative, splat(1) - inverse, inverse);
+  v8d part = blend(negative, splat(0), eta);
   if (masked) {
-    residual = blend(in, residual, splat(0));
-    term = blend(in, term, splat(0));
+    probability = blend(in, probability, splat(0));
+    part = blend(in, part, splat(0));
     f = blend(in, f, splat(1));
   }
-  *r += residual;
-  *rx = MULADD(residual, xv, *rx);
-  *linear += term;
+  *p += probability;
+  *px = MULADD(probability, xv, *px);
+  *positive += part;
   *product *= f;
 }
 
 PATH_TARGET static void NAMED(_group_pass)(
-  const double *y, const double *x, const long *groupStart, long groups, const double *offset,
-  double slope, double *residual, double *sums) {
+  const double *x, const long *groupStart, long groups, const double *offset, double slope,
+  double *probability, double *sums) {
   const v8l lane = {0, 1, 2, 3, 4, 5, 6, 7};
   const v8d b = splat(slope);
-  v8d rx = splat(0), linear = splat(0), product = splat(1);
+  v8d px = splat(0), positive = splat(0), product = splat(1);
+  v8l exponents = {0, 0, 0, 0, 0, 0, 0, 0};
   const long total = groupStart[groups];
-  double logProduct = 0;
   int factors = 0;
   for (long g = 0; g < groups; g++) {
-    v8d r = splat(0);
+    v8d p = splat(0);
     const v8d c = splat(offset[g]);
     long i = groupStart[g], end = groupStart[g + 1];
     for (; i <= end - 8; i += 8) {
-      v8d xv, yv;
+      v8d xv;
       memcpy(&xv, x + i, sizeof xv);
-      memcpy(&yv, y + i, sizeof yv);
-      NAMED(_rows)(xv, yv, c, b, lane, 0, &r, &rx, &linear, &product);
-      NAMED(_count_factors)(&factors, &product, &logProduct);
+      NAMED(_rows)(xv, c, b, lane, 0, &p, &px, &positive, &product);
+      NAMED(_count_factors)(&factors, &product, &exponents);
     }
     if (i < end) {
       // The group's last rows, as one vector whose other lanes are zeroed. It is loaded straight
-      // from x and y (the next group's rows fill the other lanes) except at the end of the arrays:
+      // from x (the next group's rows fill the other lanes) except at the end of the array:
       // through a stack copy, each group would pay for a failed store-to-load forwarding.
       const v8l in = lane < (v8l){0, 0, 0, 0, 0, 0, 0, 0} + (end - i);
-      v8d xv, yv;
+      v8d xv;
       if (i + 8 <= total) {
         memcpy(&xv, x + i, sizeof xv);
-        memcpy(&yv, y + i, sizeof yv);
       } else {
-        double xs[8] = {0}, ys[8] = {0};
+        double xs[8] = {0};
         memcpy(xs, x + i, (size_t)(end - i) * sizeof(double));
-        memcpy(ys, y + i, (size_t)(end - i) * sizeof(double));
         memcpy(&xv, xs, sizeof xv);
-        memcpy(&yv, ys, sizeof yv);
       }
       xv = blend(in, xv, splat(0));
-      yv = blend(in, yv, splat(0));
-      NAMED(_rows)(xv, yv, c, b, in, 1, &r, &rx, &linear, &product);
-      NAMED(_count_factors)(&factors, &product, &logProduct);
+      NAMED(_rows)(xv, c, b, in, 1, &p, &px, &positive, &product);
+      NAMED(_count_factors)(&factors, &product, &exponents);
     }
-    residual[g] = sumOfLanes(r);
+    probability[g] = sumOfLanes(p);
   }
-  sums[0] = sumOfLanes(rx);
-  sums[1] = sumOfLanes(linear) - (logProduct + logOfLanes(product));
+  sums[0] = sumOfLanes(px);
+  sums[1] = sumOfLanes(positive) + logOfProduct(exponents, product);
 }
 
 /// The Newton pass of a logistic regression with ncols ≤ 4 dense columns (column-major, x[j + k·n]);
@@ -124,7 +127,7 @@ PATH_TARGET static inline __attribute__((always_inline)) void NAMED(_newton_rows
   }
   v8d linear = splat(0), product = splat(1), largest = splat(-INFINITY);
   v8l correct = (v8l){0, 0, 0, 0, 0, 0, 0, 0};
-  double logProduct = 0;
+  v8l exponents = {0, 0, 0, 0, 0, 0, 0, 0};
   int factors = 0;
   for (long i = 0; i < n; i += 8) {
     const long left = n - i;
@@ -175,7 +178,7 @@ PATH_TARGET static inline __attribute__((always_inline)) void NAMED(_newton_rows
     linear += loss;
     largest = blend(margin > largest, margin, largest);
     product *= f;
-    NAMED(_count_factors)(&factors, &product, &logProduct);
+    NAMED(_count_factors)(&factors, &product, &exponents);
     for (int k = 0; k < ncols; k++) {
       s[k] = MULADD(r, c[k], s[k]);
       v8d wc = w * c[k];
@@ -187,7 +190,7 @@ PATH_TARGET static inline __attribute__((always_inline)) void NAMED(_newton_rows
     for (int l = k; l < ncols; l++) information[k + l * ncols] = information[l + k * ncols] = sumOfLanes(h[k][l]);
   }
   totals->linear = sumOfLanes(linear);
-  totals->logProduct = logProduct + logOfLanes(product);
+  totals->logProduct = logOfProduct(exponents, product);
   double m = largest[0];
   for (int l = 1; l < 8; l++) m = largest[l] > m ? largest[l] : m;
   totals->largestMargin = m;

@@ -27,46 +27,75 @@ import TestSupport
     for s in sizes { start.append(start.last! + s) }
     let n = start.last!
     let x = (0..<n).map { _ in rng.normal(sd: 2) }
-    let y = (0..<n).map { _ in rng.bernoulli(0.4) ? 1.0 : 0.0 }
     var offset = (0..<sizes.count).map { _ in rng.normal(sd: 1.5) }
     offset[3] = 800  // e^{−|η|} underflows: p = 1 exactly
     offset[4] = -750
     let slope = 0.7
-    var expectedResidual = [Double](repeating: 0, count: sizes.count)
-    var expectedRX = 0.0, expectedLogLik = 0.0
+    var expectedP = [Double](repeating: 0, count: sizes.count)
+    var expectedPX = 0.0, expectedSoftplus = 0.0
     for g in sizes.indices {
       for j in start[g]..<start[g + 1] {
-        let t = Self.row(offset[g] + slope * x[j], y[j])
-        expectedResidual[g] += t.r
-        expectedRX += t.r * x[j]
-        expectedLogLik += t.logLik
+        let eta = offset[g] + slope * x[j]
+        let p = eta >= 0 ? 1 / (1 + exp(-eta)) : exp(eta) / (1 + exp(eta))
+        expectedP[g] += p
+        expectedPX += p * x[j]
+        expectedSoftplus += max(eta, 0) + log1p(exp(-abs(eta)))
       }
     }
     var first: [Double]?
     for path in Self.paths {
-      var residual = [Double](repeating: .nan, count: sizes.count)
+      var probability = [Double](repeating: .nan, count: sizes.count)
       var sums = [Double](repeating: .nan, count: 2)
-      simstudy_logit_group_pass_on(path, y, x, start, start.count - 1, offset, slope, &residual, &sums)
+      simstudy_logit_group_pass_on(path, x, start, start.count - 1, offset, slope, &probability, &sums)
       let name = String(cString: simstudy_kernels_path_name(path))
       for g in sizes.indices {
-        #expect(abs(residual[g] - expectedResidual[g]) <= 1e-13 * Double(max(sizes[g], 1)), "\(name) group \(g)")
+        #expect(abs(probability[g] - expectedP[g]) <= 1e-13 * Double(max(sizes[g], 1)), "\(name) group \(g)")
       }
-      #expect(abs(sums[0] - expectedRX) <= 1e-12 * Double(n), "\(name) Σ r x")
-      // The two rows at |η| ≈ 800 contribute −max(η, 0) · y exactly on both sides.
-      #expect(abs(sums[1] - expectedLogLik) <= 1e-12 * abs(expectedLogLik), "\(name) log-likelihood \(sums[1]) vs \(expectedLogLik)")
+      #expect(abs(sums[0] - expectedPX) <= 1e-12 * Double(n), "\(name) Σ p x")
+      // The two groups at |η| ≈ 800 contribute max(η, 0) exactly on both sides.
+      #expect(abs(sums[1] - expectedSoftplus) <= 1e-12 * expectedSoftplus, "\(name) Σ log(1 + e^η) \(sums[1]) vs \(expectedSoftplus)")
       // AVX-512 and AVX2 evaluate the same operations in the same order: identical bits.
       if path >= 1 {
-        if let first { #expect(first == residual + sums, "\(name) differs from AVX2 in its bits") } else { first = residual + sums }
+        if let first { #expect(first == probability + sums, "\(name) differs from AVX2 in its bits") } else { first = probability + sums }
       }
     }
   }
 
-  @Test func groupPassPropagatesNaN() {
-    let x = [0.5, -1.0, 2.0], y = [1.0, 0.0, 1.0], start = [0, 1, 3]
+  /// More than 256 vectors, so the product of the factors 1 + e^{−|η|} has its exponents moved out
+  /// (every 256 vectors) several times: Σ log(1 + e^η) against the scalar sum, on a data set where
+  /// every factor is near 2 (η near 0), the case where the product would overflow first.
+  @Test func groupPassMovesExponentsOutOfLongProducts() {
+    let n = 8 * 256 * 3 + 5
+    let x = (0..<n).map { Double($0 % 7) * 1e-3 }
+    let start = [0, n / 2, n]
+    let offset = [0.01, -0.02]
+    var expected = 0.0
+    for g in 0..<2 {
+      for j in start[g]..<start[g + 1] {
+        let eta = offset[g] + 0.5 * x[j]
+        expected += max(eta, 0) + log1p(exp(-abs(eta)))
+      }
+    }
     for path in Self.paths {
-      var residual = [0.0, 0.0], sums = [0.0, 0.0]
-      simstudy_logit_group_pass_on(path, y, x, start, 2, [Double.nan, 0.3], 1.0, &residual, &sums)
-      #expect(residual[0].isNaN && residual[1].isFinite && sums[0].isNaN && sums[1].isNaN)
+      var probability = [0.0, 0.0], sums = [0.0, 0.0]
+      simstudy_logit_group_pass_on(path, x, start, 2, offset, 0.5, &probability, &sums)
+      #expect(abs(sums[1] - expected) <= 1e-12 * expected, "\(String(cString: simstudy_kernels_path_name(path)))")
+    }
+  }
+
+  @Test func groupPassPropagatesNaN() {
+    let x = [0.5, -1.0, 2.0], start = [0, 1, 3]
+    for path in Self.paths {
+      var probability = [0.0, 0.0], sums = [0.0, 0.0]
+      simstudy_logit_group_pass_on(path, x, start, 2, [Double.nan, 0.3], 1.0, &probability, &sums)
+      #expect(probability[0].isNaN && probability[1].isFinite && sums[0].isNaN && sums[1].isNaN)
+    }
+    // A NaN in the first vector stays NaN through the product's exponent moves.
+    let long = [Double.nan] + [Double](repeating: 0.1, count: 8 * 600)
+    for path in Self.paths {
+      var probability = [0.0], sums = [0.0, 0.0]
+      simstudy_logit_group_pass_on(path, long, [0, long.count], 1, [0.2], 1.0, &probability, &sums)
+      #expect(sums[1].isNaN)
     }
   }
 

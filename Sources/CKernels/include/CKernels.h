@@ -3,14 +3,16 @@
 #ifndef SIMSTUDY_CKERNELS_H
 #define SIMSTUDY_CKERNELS_H
 
-/// One pass of the Bernoulli-logit likelihood over individuals stored group by group: group g owns
-/// rows groupStart[g] ..< groupStart[g + 1] of y (0 or 1) and x, and its linear predictor is
-/// η_j = offset[g] + slope · x_j. Writes residual[g] = Σ_{j ∈ g} (y_j − p_j) with p = 1/(1 + e^{−η}),
-/// sums[0] = Σ_j (y_j − p_j) x_j and sums[1] = Σ_j [y_j η_j − log(1 + e^{η_j})]. A non-finite η
-/// makes the sums it enters NaN.
+/// One pass of the Bernoulli-logit likelihood's data-dependent sums over individuals stored group
+/// by group: group g owns rows groupStart[g] ..< groupStart[g + 1] of x, and its linear predictor
+/// is η_j = offset[g] + slope · x_j. Writes probability[g] = Σ_{j ∈ g} p_j with p = 1/(1 + e^{−η}),
+/// sums[0] = Σ_j p_j x_j and sums[1] = Σ_j log(1 + e^{η_j}). With outcomes y (not needed here),
+/// the log-likelihood is Σ_g offset[g] Σ_{j ∈ g} y_j + slope Σ_j y_j x_j − sums[1], and its
+/// derivatives follow from the residual sums Σ_{j ∈ g} y_j − probability[g] and Σ_j y_j x_j − sums[0].
+/// A NaN η makes the sums it enters NaN.
 void simstudy_logit_group_pass(
-  const double *y, const double *x, const long *groupStart, long groups, const double *offset,
-  double slope, double *residual, double *sums);
+  const double *x, const long *groupStart, long groups, const double *offset, double slope,
+  double *probability, double *sums);
 
 /// Totals of one Newton pass (simstudy_logit_newton_pass) besides the score and information.
 typedef struct {
@@ -43,8 +45,8 @@ const char *simstudy_kernels_path_name(int path);
 
 /// simstudy_logit_group_pass on path min(path, widest).
 void simstudy_logit_group_pass_on(
-  int path, const double *y, const double *x, const long *groupStart, long groups, const double *offset,
-  double slope, double *residual, double *sums);
+  int path, const double *x, const long *groupStart, long groups, const double *offset, double slope,
+  double *probability, double *sums);
 
 /// simstudy_logit_newton_pass on path min(path, widest).
 int simstudy_logit_newton_pass_on(

@@ -40,7 +40,8 @@ public enum ConfoundingModel: String, Sendable, CaseIterable {
 ///
 /// One evaluation is one pass over the individuals: they are stored group by group, and a
 /// vectorised kernel (eight individuals at a time, on AVX-512 or AVX2 where the machine has them)
-/// returns each group's sum of residuals y − p, from which the group-level gradient terms follow;
+/// returns each group's sum of probabilities p, from which with Σ y per group (computed once) the
+/// group-level gradient terms follow;
 /// the x likelihood of latent-mundlak uses per-group sufficient statistics computed once. Nothing is allocated per call and nothing is mutated but the caller's gradient:
 /// the value holds only immutable arrays, so one posterior may be used from any number of threads
 /// at once.
@@ -55,10 +56,12 @@ public struct ConfoundingPosterior: LogDensity, Sendable {
   let x: [Double]
   let z: [Double]
   let groupStart: [Int]
-  /// x̄_g, n_g and Σ_j (x_j − x̄_g)² per group.
+  /// x̄_g, n_g, Σ_j (x_j − x̄_g)² and Σ_j y_j per group, and Σ_j y_j x_j.
   let groupMean: [Double]
   let groupSize: [Double]
   let withinSquares: [Double]
+  let groupSuccesses: [Double]
+  let successX: Double
   /// Coordinates (−1 where the model lacks the parameter).
   let layout: Layout
   /// The normalising constants of all normal densities (priors and the x likelihood).
@@ -90,15 +93,23 @@ public struct ConfoundingPosterior: LogDensity, Sendable {
     var mean = [Double](repeating: 0, count: groups)
     var size = [Double](repeating: 0, count: groups)
     var squares = [Double](repeating: 0, count: groups)
+    var successes = [Double](repeating: 0, count: groups)
+    var successX = 0.0
     for g in 0..<groups {
       let r = data.range(g)
       size[g] = Double(r.count)
       mean[g] = data.x[r].reduce(0, +) / size[g]
       squares[g] = data.x[r].reduce(0) { $0 + ($1 - mean[g]) * ($1 - mean[g]) }
+      for j in r {
+        successes[g] += data.y[j]
+        successX += data.y[j] * data.x[j]
+      }
     }
     groupMean = mean
     groupSize = size
     withinSquares = squares
+    groupSuccesses = successes
+    self.successX = successX
 
     var l = Layout()
     var names = ["bxy", "bzy"]
@@ -179,21 +190,24 @@ public struct ConfoundingPosterior: LogDensity, Sendable {
     var logLik = 0.0
     var residualX = 0.0  // Σ_j (y_j − p_j) x_j
 
-    // The outcome likelihood in one vectorised pass (CKernels), which returns each group's
-    // residual sum Σ_j (y_j − p_j); the group-level gradient terms follow from those.
+    // The outcome likelihood's data-dependent sums in one vectorised pass (CKernels): each group's
+    // Σ_j p_j, Σ_j p_j x_j and Σ_j log(1 + e^{η_j}). The log-likelihood Σ_j [y_j η_j − log(1 + e^{η_j})]
+    // and the residual sums Σ_j (y_j − p_j) behind every gradient term follow with Σ_j y_j per group
+    // and Σ_j y_j x_j, computed once.
     let groups = z.count
     withUnsafeTemporaryAllocation(of: Double.self, capacity: 2 * groups) { buffer in
-      let offset = buffer.baseAddress!, residual = offset + groups
+      let offset = buffer.baseAddress!, probability = offset + groups
       for g in 0..<groups { offset[g] = groupOffset(theta, g, tau: tau, buy: buy) }
       var sums = (0.0, 0.0)
       withUnsafeMutableBytes(of: &sums) { s in
         simstudy_logit_group_pass(
-          y, x, groupStart, groups, offset, bxy, residual, s.baseAddress!.assumingMemoryBound(to: Double.self))
+          x, groupStart, groups, offset, bxy, probability, s.baseAddress!.assumingMemoryBound(to: Double.self))
       }
-      residualX = sums.0
-      logLik = sums.1
+      residualX = successX - sums.0
+      logLik = bxy * successX - sums.1
       for g in 0..<groups {
-        let r = residual[g]
+        logLik += offset[g] * groupSuccesses[g]
+        let r = groupSuccesses[g] - probability[g]
         gradient[l.bzy] += r * z[g]
         switch model {
         case .naive: gradient[l.a0] += r
