@@ -183,91 +183,87 @@ public struct ConfoundingPosterior: LogDensity, Sendable {
   public func logDensity(_ theta: [Double], gradient: inout [Double]) -> Double {
     precondition(theta.count == dimension && gradient.count == dimension, "θ and the gradient need \(dimension) entries")
     let l = layout
-    let bxy = theta[l.bxy]
+    let groups = z.count
+    let bxy = theta[l.bxy], bzy = theta[l.bzy]
     let tau = l.logTau >= 0 ? exp(theta[l.logTau]) : 0
     let buy = l.buy >= 0 ? theta[l.buy] : 0
-    for i in 0..<dimension { gradient[i] = 0 }
-    var logLik = 0.0
-    var residualX = 0.0  // Σ_j (y_j − p_j) x_j
+    // Every coordinate of `gradient` is assigned below. Scalar terms are summed in locals and
+    // stored once: summed in `gradient` itself, each group's store to e_g (say) could alias them,
+    // and every sum would go through memory.
+    var logLik = 0.0, logPrior = constant - 0.5 * (bxy * bxy + bzy * bzy)
+    var dBxy = -bxy, dBzy = -bzy
 
-    // The outcome likelihood's data-dependent sums in one vectorised pass (CKernels): each group's
-    // Σ_j p_j, Σ_j p_j x_j and Σ_j log(1 + e^{η_j}). The log-likelihood Σ_j [y_j η_j − log(1 + e^{η_j})]
-    // and the residual sums Σ_j (y_j − p_j) behind every gradient term follow with Σ_j y_j per group
-    // and Σ_j y_j x_j, computed once.
-    let groups = z.count
     withUnsafeTemporaryAllocation(of: Double.self, capacity: 2 * groups) { buffer in
-      let offset = buffer.baseAddress!, probability = offset + groups
+      // The outcome likelihood's data-dependent sums in one vectorised pass (CKernels): each
+      // group's Σ_j p_j, Σ_j p_j x_j and Σ_j log(1 + e^{η_j}). The log-likelihood
+      // Σ_j [y_j η_j − log(1 + e^{η_j})] and the residual sums Σ_j (y_j − p_j) behind every
+      // gradient term follow with Σ_j y_j per group and Σ_j y_j x_j, computed once.
+      let offset = buffer.baseAddress!, residual = offset + groups
       for g in 0..<groups { offset[g] = groupOffset(theta, g, tau: tau, buy: buy) }
       var sums = (0.0, 0.0)
       withUnsafeMutableBytes(of: &sums) { s in
         simstudy_logit_group_pass(
-          x, groupStart, groups, offset, bxy, probability, s.baseAddress!.assumingMemoryBound(to: Double.self))
+          x, groupStart, groups, offset, bxy, residual, s.baseAddress!.assumingMemoryBound(to: Double.self))
       }
-      residualX = successX - sums.0
+      dBxy += successX - sums.0
       logLik = bxy * successX - sums.1
+      var total = 0.0  // Σ_g of the residual sums
       for g in 0..<groups {
         logLik += offset[g] * groupSuccesses[g]
-        let r = groupSuccesses[g] - probability[g]
-        gradient[l.bzy] += r * z[g]
-        switch model {
-        case .naive: gradient[l.a0] += r
-        case .fixedEffects: gradient[l.groupIntercepts + g] += r
-        case .multilevel, .mundlak, .latentMundlak:
-          let e = theta[l.e + g]
-          gradient[l.aBar] += r
-          gradient[l.e + g] += tau * r
-          gradient[l.logTau] += tau * e * r
-          if model == .mundlak { gradient[l.buy] += r * groupMean[g] }
-          if model == .latentMundlak {
-            gradient[l.buy] += r * theta[l.u + g]
-            gradient[l.u + g] += buy * r
+        let r = groupSuccesses[g] - residual[g]
+        residual[g] = r
+        total += r
+        dBzy += r * z[g]
+      }
+
+      // Each model's group terms and priors (normalising constants are in `constant`).
+      switch model {
+      case .naive:
+        let a0 = theta[l.a0]
+        logPrior -= 0.5 * a0 * a0
+        gradient[l.a0] = total - a0
+      case .fixedEffects:
+        for g in 0..<groups {
+          let a = theta[l.groupIntercepts + g]
+          logPrior -= 0.005 * a * a  // N(0, 10)
+          gradient[l.groupIntercepts + g] = residual[g] - 0.01 * a
+        }
+      case .multilevel, .mundlak, .latentMundlak:
+        // a_g = ā + τ e_g with e_g ~ N(ā, 1), τ ~ Exponential(1) in log τ (log p = −τ + log τ).
+        let aBar = theta[l.aBar]
+        var dABar = total - aBar, dLogTau = 1 - tau, dBuy = -buy
+        logPrior += theta[l.logTau] - tau - 0.5 * (aBar * aBar + buy * buy)
+        for g in 0..<groups {
+          let r = residual[g], e = theta[l.e + g], d = e - aBar
+          logPrior -= 0.5 * d * d
+          gradient[l.e + g] = tau * r - d
+          dABar += d
+          dLogTau += tau * e * r
+          switch model {
+          case .mundlak: dBuy += r * groupMean[g]
+          case .latentMundlak:
+            dBuy += r * theta[l.u + g]
+            gradient[l.u + g] = buy * r
+          default: break
           }
         }
+        gradient[l.aBar] = dABar
+        gradient[l.logTau] = dLogTau
+        if l.buy >= 0 { gradient[l.buy] = dBuy }
       }
     }
-    gradient[l.bxy] += residualX
+    gradient[l.bxy] = dBxy
+    gradient[l.bzy] = dBzy
 
-    // Priors (normalising constants are in `constant`).
-    var logPrior = constant
-    func standardNormal(_ i: Int) {
-      guard i >= 0 else { return }
-      logPrior -= 0.5 * theta[i] * theta[i]
-      gradient[i] -= theta[i]
-    }
-    standardNormal(l.bxy)
-    standardNormal(l.bzy)
-    standardNormal(l.a0)
-    standardNormal(l.buy)
-    standardNormal(l.aBar)
-    standardNormal(l.bux)
-    standardNormal(l.ax)
-    if l.groupIntercepts >= 0 {
-      for g in 0..<z.count {
-        let a = theta[l.groupIntercepts + g]
-        logPrior -= 0.005 * a * a  // N(0, 10)
-        gradient[l.groupIntercepts + g] -= 0.01 * a
-      }
-    }
-    if l.logTau >= 0 {
-      // τ ~ Exponential(1) in log τ: log p = −τ + log τ.
-      logPrior += theta[l.logTau] - tau
-      gradient[l.logTau] += 1 - tau
-      let aBar = theta[l.aBar]
-      for g in 0..<z.count {
-        let d = theta[l.e + g] - aBar  // e_g ~ N(ā, 1)
-        logPrior -= 0.5 * d * d
-        gradient[l.e + g] -= d
-        gradient[l.aBar] += d
-      }
-    }
     if model == .latentMundlak {
-      // u_g ~ N(0, 1); x_j ~ N(a_x + bux u_g, σ) through Σ_j (x_j − m_g)² = SS_g + n_g (x̄_g − m_g)².
+      // u_g ~ N(0, 1); x_j ~ N(a_x + bux u_g, σ) through Σ_j (x_j − m_g)² = SS_g + n_g (x̄_g − m_g)²;
+      // bux, a_x ~ N(0, 1), σ ~ Exponential(1) in log σ.
       let logSigma = theta[l.logSigma]
       let sigma = exp(logSigma)
       let precision = 1 / (sigma * sigma)
       let ax = theta[l.ax], bux = theta[l.bux]
       var squares = 0.0, dAx = 0.0, dBux = 0.0
-      for g in 0..<z.count {
+      for g in 0..<groups {
         let u = theta[l.u + g]
         let d = groupMean[g] - ax - bux * u
         let nd = groupSize[g] * d
@@ -279,12 +275,10 @@ public struct ConfoundingPosterior: LogDensity, Sendable {
       }
       let n = Double(y.count)
       logLik += -n * logSigma - 0.5 * precision * squares
-      gradient[l.ax] += precision * dAx
-      gradient[l.bux] += precision * dBux
-      gradient[l.logSigma] += -n + precision * squares
-      // σ ~ Exponential(1) in log σ.
-      logPrior += logSigma - sigma
-      gradient[l.logSigma] += 1 - sigma
+      logPrior += logSigma - sigma - 0.5 * (ax * ax + bux * bux)
+      gradient[l.ax] = precision * dAx - ax
+      gradient[l.bux] = precision * dBux - bux
+      gradient[l.logSigma] = -n + precision * squares + 1 - sigma
     }
     return logLik + logPrior
   }
