@@ -166,26 +166,9 @@ final class Trajectory {
 
   /// ½ pᵀM⁻¹p.
   @inline(__always) private func kinetic() -> Double {
-    let m = inverseMetric, p = self.p
-    return 0.5 * Self.sum(d) { i in m[i] * p[i] * p[i] }
-  }
-
-  /// Σ_{i < n} term(i) as four interleaved partial sums (i mod 4) added in a fixed order: a chain
-  /// of dependent additions a quarter as long as a plain loop's, the same bits on every machine.
-  @inline(__always) private static func sum(_ n: Int, _ term: (Int) -> Double) -> Double {
-    var s0 = 0.0, s1 = 0.0, s2 = 0.0, s3 = 0.0
-    var i = 0
-    while i + 4 <= n {
-      s0 += term(i)
-      s1 += term(i + 1)
-      s2 += term(i + 2)
-      s3 += term(i + 3)
-      i += 4
-    }
-    if i < n { s0 += term(i) }
-    if i + 1 < n { s1 += term(i + 1) }
-    if i + 2 < n { s2 += term(i + 2) }
-    return (s0 + s1) + (s2 + s3)
+    var s = 0.0
+    for i in 0..<d { s += inverseMetric[i] * p[i] * p[i] }
+    return 0.5 * s
   }
 
   /// H of the current state, +∞ where it is undefined.
@@ -257,11 +240,21 @@ final class Trajectory {
     plus extra: UnsafePointer<Double>? = nil
   ) -> Bool {
     let m = inverseMetric
+    var sa = 0.0, sb = 0.0
     if let extra {
-      return Self.sum(d) { i in a[i] * (m[i] * (rho0[i] + extra[i])) } > 0
-        && Self.sum(d) { i in b[i] * (m[i] * (rho0[i] + extra[i])) } > 0
+      for i in 0..<d {
+        let r = m[i] * (rho0[i] + extra[i])
+        sa += a[i] * r
+        sb += b[i] * r
+      }
+    } else {
+      for i in 0..<d {
+        let r = m[i] * rho0[i]
+        sa += a[i] * r
+        sb += b[i] * r
+      }
     }
-    return Self.sum(d) { i in a[i] * (m[i] * rho0[i]) } > 0 && Self.sum(d) { i in b[i] * (m[i] * rho0[i]) } > 0
+    return sa > 0 && sb > 0
   }
 
   @inline(__always) private static func logSumExp(_ a: Double, _ b: Double) -> Double {
