@@ -29,7 +29,7 @@ let package = Package(
     .target(name: "RandomStreams", dependencies: ["CGSL", "LinearAlgebra"], swiftSettings: optimisedInDebug),
     .target(name: "NumericalMethods", dependencies: ["CGSL", "LinearAlgebra"], swiftSettings: optimisedInDebug),
     .target(name: "DataGeneration", dependencies: ["LinearAlgebra", "RandomStreams"], swiftSettings: optimisedInDebug),
-    .target(name: "Sampling", dependencies: ["RandomStreams", "NumericalMethods"], swiftSettings: optimisedInDebug),
+    .target(name: "Sampling", dependencies: ["RandomStreams", "NumericalMethods", "CKernels"], swiftSettings: optimisedInDebug),
     .target(
       name: "Estimators", dependencies: ["LinearAlgebra", "NumericalMethods", "RandomStreams", "Sampling", "CKernels"],
       swiftSettings: optimisedInDebug),
@@ -62,7 +62,8 @@ let package = Package(
     .systemLibrary(name: "COpenBLAS", pkgConfig: "openblas", providers: [.apt(["libopenblas-dev"])]),
     .systemLibrary(name: "CLAPACKE", providers: [.apt(["liblapacke-dev"])]),
     .systemLibrary(name: "CAllocator"),
-    // Vectorised logit kernels with run-time dispatch to AVX-512 / AVX2 (Sources/CKernels/Logit.c).
+    // Vectorised kernels (the logit family's passes, exp / log1p sums for PSIS-LOO) with run-time
+    // dispatch to AVX-512 / AVX2 (Sources/CKernels/Logit.c).
     .target(name: "CKernels", cSettings: optimisedCInDebug),
 
     // MARK: Test support

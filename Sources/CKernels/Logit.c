@@ -47,6 +47,15 @@ static const double exp2Table[16] = {
 #define LN2_HI (0x1.62e42fee00000p-1)
 #define LN2_LO (0x1.a39ef35793c76p-33)
 #define LN2_16 (0x1.62e42fefa39efp-5)
+/// fdlibm's e_log.c: log(1 + s)/(1 − s)) = 2s + s·R(s²) with R(z) = Lg1 z + … + Lg7 z⁷ (its Remez
+/// coefficients, error below 2⁻⁵⁸·⁴⁵ for |s| ≤ 0.1716).
+#define LOG_LG1 (6.666666666666735130e-01)
+#define LOG_LG2 (3.999999999940941908e-01)
+#define LOG_LG3 (2.857142874366239149e-01)
+#define LOG_LG4 (2.222219843214978396e-01)
+#define LOG_LG5 (1.818357216161805012e-01)
+#define LOG_LG6 (1.531383769920937332e-01)
+#define LOG_LG7 (1.479819860511658591e-01)
 /// c₂ … c₆ of the degree-4 minimax polynomial for (e^r − 1 − r)/r² on [−ln2/32, ln2/32], weighted
 /// by r² (Remez exchange in 40-digit arithmetic, coefficients rounded to double): the error of
 /// e^r = 1 + r + r²P(r) is below 1.2·10⁻¹⁷ there.
@@ -139,4 +148,50 @@ int simstudy_logit_newton_pass(
   const double *x, long n, long columns, const double *y, const double *beta, double *eta, double *score,
   double *information, simstudy_logit_totals *totals) {
   return simstudy_logit_newton_pass_on(widestPath(), x, n, columns, y, beta, eta, score, information, totals);
+}
+
+double simstudy_sum_log1p_on(int path, const double *x, long n, double scale) {
+  switch (path < widestPath() ? path : widestPath()) {
+#if defined(__x86_64__)
+  case 2: return avx512_sum_log1p(x, n, scale);
+  case 1: return avx2_sum_log1p(x, n, scale);
+#endif
+  default: return generic_sum_log1p(x, n, scale);
+  }
+}
+
+double simstudy_sum_log1p(const double *x, long n, double scale) {
+  return simstudy_sum_log1p_on(widestPath(), x, n, scale);
+}
+
+double simstudy_sum_exp_on(int path, const double *x, long n, double shift) {
+  switch (path < widestPath() ? path : widestPath()) {
+#if defined(__x86_64__)
+  case 2: return avx512_sum_exp(x, n, shift);
+  case 1: return avx2_sum_exp(x, n, shift);
+#endif
+  default: return generic_sum_exp(x, n, shift);
+  }
+}
+
+double simstudy_sum_exp(const double *x, long n, double shift) {
+  return simstudy_sum_exp_on(widestPath(), x, n, shift);
+}
+
+void simstudy_logit_group_pointwise_on(
+  int path, const double *y, const double *x, const long *groupStart, long groups, const double *offset,
+  double slope, double *out) {
+  switch (path < widestPath() ? path : widestPath()) {
+#if defined(__x86_64__)
+  case 2: avx512_group_pointwise(y, x, groupStart, groups, offset, slope, out); return;
+  case 1: avx2_group_pointwise(y, x, groupStart, groups, offset, slope, out); return;
+#endif
+  default: generic_group_pointwise(y, x, groupStart, groups, offset, slope, out);
+  }
+}
+
+void simstudy_logit_group_pointwise(
+  const double *y, const double *x, const long *groupStart, long groups, const double *offset, double slope,
+  double *out) {
+  simstudy_logit_group_pointwise_on(widestPath(), y, x, groupStart, groups, offset, slope, out);
 }

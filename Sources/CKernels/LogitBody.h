@@ -208,6 +208,92 @@ PATH_TARGET static int NAMED(_newton_pass)(
   }
 }
 
+/// log(1 + u), within about 1 ulp (fdlibm's method, vectorised): w = 1 + u rounded, its rounding
+/// error (u − (w − 1))/w added back at the end; w = 2^e·m with m ∈ [√½, √2), and with f = m − 1,
+/// s = f/(2 + f): log m = f − f²/2 + s(f²/2 + R(s²)), R fdlibm's degree-7 polynomial in s²
+/// (Lg1 … Lg7 of e_log.c, error below 2⁻⁵⁸·⁴⁵), and e·ln 2 added in two parts. u = −1 gives −∞,
+/// u < −1 NaN, u = +∞ +∞, NaN stays NaN.
+PATH_TARGET static inline __attribute__((always_inline)) v8d NAMED(_log1p)(v8d u) {
+  const v8d one = splat(1), magic = splat(6755399441055744.0);  // 1.5·2⁵²: int64 ↔ double
+  v8d w = one + u;
+  v8d correction = (u - (w - one)) / w;
+  v8l bits = (v8l)w;
+  v8d m = (v8d)((bits & 0x000fffffffffffffLL) | 0x3ff0000000000000LL);
+  v8l high = m > splat(1.4142135623730951);
+  m = blend(high, splat(0.5) * m, m);
+  v8d e = (v8d)(((bits >> 52) - 1023 - high) + (v8l)magic) - magic;
+  v8d f = m - one;
+  v8d s = f / (splat(2) + f);
+  v8d z = s * s, z2 = z * z;
+  v8d r = z2 * MULADD(z2, MULADD(z2, splat(LOG_LG6), splat(LOG_LG4)), splat(LOG_LG2)) +
+    z * MULADD(z2, MULADD(z2, MULADD(z2, splat(LOG_LG7), splat(LOG_LG5)), splat(LOG_LG3)), splat(LOG_LG1));
+  v8d halfSquare = splat(0.5) * f * f;
+  v8d log = MULADD(e, splat(LN2_HI), -((halfSquare - MULADD(s, halfSquare + r, e * splat(LN2_LO))) - f)) + correction;
+  // w ≤ 0, +∞ or NaN: −∞ at 0, +∞ at +∞, NaN otherwise.
+  v8l regular = (w > splat(0)) & (w < splat(INFINITY));
+  v8d special = blend(w == splat(0), splat(-INFINITY), blend(w == splat(INFINITY), splat(INFINITY), splat(NAN)));
+  return blend(regular, log, special);
+}
+
+/// Loads x[i ..< i + 8], or the n − i < 8 left (the other lanes zero) into a vector; `in` says which.
+PATH_TARGET static inline __attribute__((always_inline)) v8d NAMED(_load)(const double *x, long i, long n, v8l *in) {
+  const v8l lane = {0, 1, 2, 3, 4, 5, 6, 7};
+  v8d v;
+  if (i + 8 <= n) {
+    memcpy(&v, x + i, sizeof v);
+    *in = lane < (v8l){0, 0, 0, 0, 0, 0, 0, 0} + 8;
+  } else {
+    double buffer[8] = {0};
+    memcpy(buffer, x + i, (size_t)(n - i) * sizeof(double));
+    memcpy(&v, buffer, sizeof v);
+    *in = lane < (v8l){0, 0, 0, 0, 0, 0, 0, 0} + (n - i);
+  }
+  return v;
+}
+
+PATH_TARGET static double NAMED(_sum_log1p)(const double *x, long n, double scale) {
+  v8d sum = splat(0);
+  for (long i = 0; i < n; i += 8) {
+    v8l in;
+    v8d v = NAMED(_load)(x, i, n, &in);
+    sum += blend(in, NAMED(_log1p)(splat(scale) * v), splat(0));
+  }
+  return sumOfLanes(sum);
+}
+
+PATH_TARGET static double NAMED(_sum_exp)(const double *x, long n, double shift) {
+  v8d sum = splat(0);
+  for (long i = 0; i < n; i += 8) {
+    v8l in;
+    v8d v = NAMED(_load)(x, i, n, &in);
+    sum += blend(in, NAMED(_exp)(v - splat(shift)), splat(0));
+  }
+  return sumOfLanes(sum);
+}
+
+PATH_TARGET static void NAMED(_group_pointwise)(
+  const double *y, const double *x, const long *groupStart, long groups, const double *offset, double slope,
+  double *out) {
+  for (long g = 0; g < groups; g++) {
+    const v8d c = splat(offset[g]);
+    const long end = groupStart[g + 1];
+    for (long i = groupStart[g]; i < end; i += 8) {
+      v8l in;
+      v8d xv = NAMED(_load)(x, i, end, &in), yv = NAMED(_load)(y, i, end, &in);
+      v8d eta = MULADD(splat(slope), xv, c);
+      v8d a = NAMED(_exp)((v8d)((v8l)eta | (v8l)splat(-0.0)));
+      v8d value = yv * eta - blend(eta < splat(0), splat(0), eta) - NAMED(_log1p)(a);
+      if (i + 8 <= end) {
+        memcpy(out + i, &value, sizeof value);
+      } else {
+        double buffer[8];
+        memcpy(buffer, &value, sizeof buffer);
+        memcpy(out + i, buffer, (size_t)(end - i) * sizeof(double));
+      }
+    }
+  }
+}
+
 #undef NAMED
 #undef NAMED_
 #undef NAMED__

@@ -1,3 +1,4 @@
+internal import CKernels
 import Foundation
 
 /// The PSIS-LOO estimate of a model's expected log pointwise predictive density (elpd).
@@ -65,17 +66,13 @@ public enum LOO {
             minLL = min(minLL, v)
             maxLL = max(maxLL, v)
           }
-          var sum = 0.0
-          for v in ll { sum += exp(v - maxLL) }
-          lppd += log(sum) + maxLL - logS
+          lppd += log(simstudy_sum_exp(ll.baseAddress!, draws, maxLL)) + maxLL - logS
           // Log ratios −log p(yᵢ | θₛ), shifted so that their maximum is 0, then smoothed: x̃ₛ.
           for s in 0..<draws { x[s] = minLL - ll[s] }
           k[i] = workspace.smoothTail(x)
           var top = -Double.infinity
           for v in x { top = max(top, v) }
-          var weights = 0.0
-          for v in x { weights += exp(v - top) }
-          let logNormaliser = log(weights) + top  // log Σₛ exp x̃ₛ
+          let logNormaliser = log(simstudy_sum_exp(UnsafePointer(x.baseAddress!), draws, top)) + top  // log Σₛ exp x̃ₛ
           // elpd_i = log Σₛ exp(x̃ₛ + log p(yᵢ | θₛ)) − log Σₛ exp x̃ₛ, and outside the tail
           // x̃ₛ + log p(yᵢ | θₛ) = minLL: only the tail needs exponentials.
           let tail = workspace.tail

@@ -99,6 +99,73 @@ import TestSupport
     }
   }
 
+  /// The pointwise log-likelihood against y η − max(η, 0) − log1p(e^{−|η|}) row by row (η rounds
+  /// differently once fused, so the bound scales with |η|).
+  @Test func groupPointwiseAgreesWithScalarTermsOnEveryPath() {
+    let rng = testStream("logit-kernel-pointwise")
+    let sizes = Array(0...17) + [300]
+    var start = [0]
+    for s in sizes { start.append(start.last! + s) }
+    let n = start.last!
+    let x = (0..<n).map { _ in rng.normal(sd: 2) }
+    let y = (0..<n).map { _ in rng.bernoulli(0.4) ? 1.0 : 0.0 }
+    var offset = (0..<sizes.count).map { _ in rng.normal(sd: 1.5) }
+    offset[3] = 800
+    offset[4] = -750
+    let slope = 0.7
+    var first: [Double]?
+    for path in Self.paths {
+      var out = [Double](repeating: .nan, count: n)
+      simstudy_logit_group_pointwise_on(path, y, x, start, sizes.count, offset, slope, &out)
+      let name = String(cString: simstudy_kernels_path_name(path))
+      for g in sizes.indices {
+        for j in start[g]..<start[g + 1] {
+          let eta = offset[g] + slope * x[j]
+          let expected = y[j] * eta - max(eta, 0) - log1p(exp(-abs(eta)))
+          #expect(abs(out[j] - expected) <= 2e-15 * max(1, abs(eta)), "\(name) row \(j): \(out[j]) vs \(expected)")
+        }
+      }
+      if path >= 1 {
+        if let first { #expect(first == out, "\(name) differs from AVX2 in its bits") } else { first = out }
+      }
+    }
+  }
+
+  /// Σ log1p(scale · x) and Σ e^{x − shift} against libm's log1p and exp term by term, for every
+  /// length 0 … 17 and one of 1003 (all tail lengths), arguments across log1p's domain including
+  /// values near −1, and the special values.
+  @Test func sumsOfLog1pAndExpAgreeWithLibmOnEveryPath() {
+    let rng = testStream("kernel-sums")
+    for n in Array(0...17) + [1003] {
+      let x = (0..<n).map { i in
+        switch i % 4 {
+        case 0: rng.uniform() * 2 - 1  // (−1, 1) after the scale below
+        case 1: (rng.uniform() - 0.5) * 1e-7
+        case 2: rng.uniform() * 200
+        default: -1 + rng.uniform() * 1e-9
+        }
+      }
+      let terms = x.map { log1p($0) }
+      let expectedLog1p = terms.reduce(0, +), sizeLog1p = terms.reduce(0) { $0 + abs($1) }
+      let shift = (x.max() ?? 0) + 0.5
+      let expectedExp = x.reduce(0) { $0 + exp($1 - shift) }
+      for path in Self.paths {
+        let name = "\(String(cString: simstudy_kernels_path_name(path))) n=\(n)"
+        let sum = simstudy_sum_log1p_on(path, x, n, 1)
+        #expect(abs(sum - expectedLog1p) <= 1e-14 * max(sizeLog1p, 1e-300), "\(name) Σ log1p \(sum) vs \(expectedLog1p)")
+        let sumExp = simstudy_sum_exp_on(path, x, n, shift)
+        #expect(abs(sumExp - expectedExp) <= 1e-14 * max(expectedExp, 1e-300), "\(name) Σ exp \(sumExp) vs \(expectedExp)")
+      }
+    }
+    for path in Self.paths {
+      #expect(simstudy_sum_log1p_on(path, [0.5, -1, 0.25], 3, 1) == -.infinity)
+      #expect(simstudy_sum_log1p_on(path, [0.5, -0.75], 2, 2).isNaN)  // log1p(−1.5)
+      #expect(simstudy_sum_log1p_on(path, [.infinity], 1, 1) == .infinity)
+      #expect(simstudy_sum_log1p_on(path, [0.5, .nan], 2, 1).isNaN)
+      #expect(simstudy_sum_exp_on(path, [-1, .nan], 2, 0).isNaN)
+    }
+  }
+
   @Test(arguments: [1, 2, 3, 4]) func newtonPassAgreesWithScalarSumsOnEveryPath(_ columns: Int) {
     let rng = testStream("logit-kernel-newton", columns)
     for n in [1, 7, 8, 9, 15, 16, 1003] {

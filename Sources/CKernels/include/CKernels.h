@@ -14,6 +14,20 @@ void simstudy_logit_group_pass(
   const double *x, const long *groupStart, long groups, const double *offset, double slope,
   double *probability, double *sums);
 
+/// log p(y_j | η_j) = y_j η_j − log(1 + e^{η_j}) for each row, in the layout of
+/// simstudy_logit_group_pass (y 0 or 1); writes groupStart[groups] values into out.
+void simstudy_logit_group_pointwise(
+  const double *y, const double *x, const long *groupStart, long groups, const double *offset, double slope,
+  double *out);
+
+/// Σ_i log(1 + scale · x_i), each term within about 1 ulp of log1p (−∞ where scale · x_i = −1,
+/// NaN below).
+double simstudy_sum_log1p(const double *x, long n, double scale);
+
+/// Σ_i e^{x_i − shift} for x_i ≤ shift (each term within 2 ulp + 6.7·10⁻¹⁷·|x_i − shift| of exp,
+/// and within 1.3·10⁻¹⁶ absolutely; terms below e^{−708} count as e^{−708}).
+double simstudy_sum_exp(const double *x, long n, double shift);
+
 /// Totals of one Newton pass (simstudy_logit_newton_pass) besides the score and information.
 typedef struct {
   /// Σ over rows with margin m_j = (2y_j − 1)η_j ≤ 0 of −m_j; with logProduct, half the deviance.
@@ -47,6 +61,13 @@ const char *simstudy_kernels_path_name(int path);
 void simstudy_logit_group_pass_on(
   int path, const double *x, const long *groupStart, long groups, const double *offset, double slope,
   double *probability, double *sums);
+
+/// simstudy_logit_group_pointwise, simstudy_sum_log1p and simstudy_sum_exp on path min(path, widest).
+void simstudy_logit_group_pointwise_on(
+  int path, const double *y, const double *x, const long *groupStart, long groups, const double *offset,
+  double slope, double *out);
+double simstudy_sum_log1p_on(int path, const double *x, long n, double scale);
+double simstudy_sum_exp_on(int path, const double *x, long n, double shift);
 
 /// simstudy_logit_newton_pass on path min(path, widest).
 int simstudy_logit_newton_pass_on(

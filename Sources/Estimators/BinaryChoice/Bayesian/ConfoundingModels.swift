@@ -306,13 +306,8 @@ public struct ConfoundingPosterior: LogDensity, Sendable {
     let l = layout
     let tau = l.logTau >= 0 ? exp(theta[l.logTau]) : 0
     let buy = l.buy >= 0 ? theta[l.buy] : 0
-    for g in 0..<z.count {
-      let c = groupOffset(theta, g, tau: tau, buy: buy)
-      for j in groupStart[g]..<groupStart[g + 1] {
-        let eta = c + theta[l.bxy] * x[j]
-        // y η − log(1 + e^η) = y η − max(η, 0) − log1p(e^{−|η|}).
-        out[j] = y[j] * eta - max(eta, 0) - log1p(exp(-abs(eta)))
-      }
-    }
+    let offset = (0..<z.count).map { groupOffset(theta, $0, tau: tau, buy: buy) }
+    // y η − log(1 + e^η) = y η − max(η, 0) − log1p(e^{−|η|}), vectorised (CKernels).
+    simstudy_logit_group_pointwise(y, x, groupStart, z.count, offset, theta[l.bxy], &out)
   }
 }
