@@ -115,16 +115,20 @@ const char *simstudy_kernels_path_name(int path) {
   return names[path < 0 ? 0 : path > 2 ? 2 : path];
 }
 
+/// The function `name` of the path min(path, widest) (the macro keeps the five dispatchers below
+/// one line each; on other architectures there is only the generic path).
+#if defined(__x86_64__)
+static int effectivePath(int path) { return path < widestPath() ? path : widestPath(); }
+#define ON_PATH(path, name) \
+  (effectivePath(path) == 2 ? avx512##name : effectivePath(path) == 1 ? avx2##name : generic##name)
+#else
+#define ON_PATH(path, name) (generic##name)
+#endif
+
 void simstudy_logit_group_pass_on(
   int path, const double *x, const long *groupStart, long groups, const double *offset, double slope,
   double *probability, double *sums) {
-  switch (path < widestPath() ? path : widestPath()) {
-#if defined(__x86_64__)
-  case 2: avx512_group_pass(x, groupStart, groups, offset, slope, probability, sums); return;
-  case 1: avx2_group_pass(x, groupStart, groups, offset, slope, probability, sums); return;
-#endif
-  default: generic_group_pass(x, groupStart, groups, offset, slope, probability, sums);
-  }
+  ON_PATH(path, _group_pass)(x, groupStart, groups, offset, slope, probability, sums);
 }
 
 void simstudy_logit_group_pass(
@@ -136,13 +140,7 @@ void simstudy_logit_group_pass(
 int simstudy_logit_newton_pass_on(
   int path, const double *x, long n, long columns, const double *y, const double *beta, double *eta,
   double *score, double *information, simstudy_logit_totals *totals) {
-  switch (path < widestPath() ? path : widestPath()) {
-#if defined(__x86_64__)
-  case 2: return avx512_newton_pass(x, n, columns, y, beta, eta, score, information, totals);
-  case 1: return avx2_newton_pass(x, n, columns, y, beta, eta, score, information, totals);
-#endif
-  default: return generic_newton_pass(x, n, columns, y, beta, eta, score, information, totals);
-  }
+  return ON_PATH(path, _newton_pass)(x, n, columns, y, beta, eta, score, information, totals);
 }
 
 int simstudy_logit_newton_pass(
@@ -151,14 +149,20 @@ int simstudy_logit_newton_pass(
   return simstudy_logit_newton_pass_on(widestPath(), x, n, columns, y, beta, eta, score, information, totals);
 }
 
+void simstudy_logit_group_pointwise_on(
+  int path, const double *y, const double *x, const long *groupStart, long groups, const double *offset,
+  double slope, double *out) {
+  ON_PATH(path, _group_pointwise)(y, x, groupStart, groups, offset, slope, out);
+}
+
+void simstudy_logit_group_pointwise(
+  const double *y, const double *x, const long *groupStart, long groups, const double *offset, double slope,
+  double *out) {
+  simstudy_logit_group_pointwise_on(widestPath(), y, x, groupStart, groups, offset, slope, out);
+}
+
 double simstudy_sum_log1p_on(int path, const double *x, long n, double scale) {
-  switch (path < widestPath() ? path : widestPath()) {
-#if defined(__x86_64__)
-  case 2: return avx512_sum_log1p(x, n, scale);
-  case 1: return avx2_sum_log1p(x, n, scale);
-#endif
-  default: return generic_sum_log1p(x, n, scale);
-  }
+  return ON_PATH(path, _sum_log1p)(x, n, scale);
 }
 
 double simstudy_sum_log1p(const double *x, long n, double scale) {
@@ -166,33 +170,9 @@ double simstudy_sum_log1p(const double *x, long n, double scale) {
 }
 
 double simstudy_sum_exp_on(int path, const double *x, long n, double shift) {
-  switch (path < widestPath() ? path : widestPath()) {
-#if defined(__x86_64__)
-  case 2: return avx512_sum_exp(x, n, shift);
-  case 1: return avx2_sum_exp(x, n, shift);
-#endif
-  default: return generic_sum_exp(x, n, shift);
-  }
+  return ON_PATH(path, _sum_exp)(x, n, shift);
 }
 
 double simstudy_sum_exp(const double *x, long n, double shift) {
   return simstudy_sum_exp_on(widestPath(), x, n, shift);
-}
-
-void simstudy_logit_group_pointwise_on(
-  int path, const double *y, const double *x, const long *groupStart, long groups, const double *offset,
-  double slope, double *out) {
-  switch (path < widestPath() ? path : widestPath()) {
-#if defined(__x86_64__)
-  case 2: avx512_group_pointwise(y, x, groupStart, groups, offset, slope, out); return;
-  case 1: avx2_group_pointwise(y, x, groupStart, groups, offset, slope, out); return;
-#endif
-  default: generic_group_pointwise(y, x, groupStart, groups, offset, slope, out);
-  }
-}
-
-void simstudy_logit_group_pointwise(
-  const double *y, const double *x, const long *groupStart, long groups, const double *offset, double slope,
-  double *out) {
-  simstudy_logit_group_pointwise_on(widestPath(), y, x, groupStart, groups, offset, slope, out);
 }

@@ -19,18 +19,23 @@ import TestSupport
 
   static var paths: [Int32] { Array(0...simstudy_kernels_widest_path()) }
 
-  @Test func groupPassAgreesWithScalarSumsOnEveryPath() {
-    let rng = testStream("logit-kernel-groups")
-    // Group sizes 0 … 17 and one of 300 (a full vector loop and every tail length).
+  /// Groups of sizes 0 … 17 and one of 300 (a full vector loop and every tail length), x ~ N(0, 2²),
+  /// offsets ~ N(0, 1.5²) except two far beyond exp's range (800: e^{−|η|} underflows and p = 1
+  /// exactly; −750), and slope 0.7.
+  static func groupedRows(_ rng: RandomStream) -> (sizes: [Int], start: [Int], x: [Double], offset: [Double], slope: Double) {
     let sizes = Array(0...17) + [300]
     var start = [0]
     for s in sizes { start.append(start.last! + s) }
-    let n = start.last!
-    let x = (0..<n).map { _ in rng.normal(sd: 2) }
+    let x = (0..<start.last!).map { _ in rng.normal(sd: 2) }
     var offset = (0..<sizes.count).map { _ in rng.normal(sd: 1.5) }
-    offset[3] = 800  // e^{−|η|} underflows: p = 1 exactly
+    offset[3] = 800
     offset[4] = -750
-    let slope = 0.7
+    return (sizes, start, x, offset, 0.7)
+  }
+
+  @Test func groupPassAgreesWithScalarSumsOnEveryPath() {
+    let (sizes, start, x, offset, slope) = Self.groupedRows(testStream("logit-kernel-groups"))
+    let n = start.last!
     var expectedP = [Double](repeating: 0, count: sizes.count)
     var expectedPX = 0.0, expectedSoftplus = 0.0
     for g in sizes.indices {
@@ -103,16 +108,9 @@ import TestSupport
   /// differently once fused, so the bound scales with |η|).
   @Test func groupPointwiseAgreesWithScalarTermsOnEveryPath() {
     let rng = testStream("logit-kernel-pointwise")
-    let sizes = Array(0...17) + [300]
-    var start = [0]
-    for s in sizes { start.append(start.last! + s) }
+    let (sizes, start, x, offset, slope) = Self.groupedRows(rng)
     let n = start.last!
-    let x = (0..<n).map { _ in rng.normal(sd: 2) }
     let y = (0..<n).map { _ in rng.bernoulli(0.4) ? 1.0 : 0.0 }
-    var offset = (0..<sizes.count).map { _ in rng.normal(sd: 1.5) }
-    offset[3] = 800
-    offset[4] = -750
-    let slope = 0.7
     var first: [Double]?
     for path in Self.paths {
       var out = [Double](repeating: .nan, count: n)

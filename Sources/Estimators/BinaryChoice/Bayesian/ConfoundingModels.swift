@@ -198,6 +198,7 @@ public struct ConfoundingPosterior: LogDensity, Sendable {
       // group's Σ_j p_j, Σ_j p_j x_j and Σ_j log(1 + e^{η_j}). The log-likelihood
       // Σ_j [y_j η_j − log(1 + e^{η_j})] and the residual sums Σ_j (y_j − p_j) behind every
       // gradient term follow with Σ_j y_j per group and Σ_j y_j x_j, computed once.
+      // `residual` receives each group's Σ p from the kernel and then holds Σ (y − p).
       let offset = buffer.baseAddress!, residual = offset + groups
       for g in 0..<groups { offset[g] = groupOffset(theta, g, tau: tau, buy: buy) }
       var sums = (0.0, 0.0)
