@@ -65,13 +65,10 @@ public enum PSIS {
     }
 
     /// Steps 1–3 of `smooth` on x (log ratios shifted so that max x = 0), in place: afterwards
-    /// `tail` holds the tail's indices. Returns k̂. The cutoff, the (M+1)-th largest x, is found by
-    /// selection (O(S)) rather than by sorting all S values.
+    /// `tail` holds the tail's indices. Returns k̂.
     mutating func smoothTail(_ x: UnsafeMutableBufferPointer<Double>) -> Double {
       let s = x.count
-      for i in 0..<s { selection[i] = x[i] }
-      let rank = s - tailTarget - 1
-      let cutoff = max(selection.withUnsafeMutableBufferPointer { Self.select(rank, in: $0) }, log(Double.leastNormalMagnitude))
+      let cutoff = max(tailCutoff(x), log(Double.leastNormalMagnitude))
       let expCutoff = exp(cutoff)
       tail.removeAll(keepingCapacity: true)
       for i in 0..<s where x[i] > cutoff { tail.append(i) }
@@ -87,6 +84,31 @@ public enum PSIS {
         x[i] = min(log(smoothed + expCutoff), 0)  // truncated at the largest raw weight, exp 0
       }
       return fit.k
+    }
+
+    /// The cutoff, the (M+1)-th largest x, by selection (O(S)) rather than by sorting all S values.
+    /// For S ≥ 512 the selection runs only over the values above a threshold, the value of every
+    /// 8th x that leaves about 1.5(M + 1) + 32 values above it: if at least M + 1 do, the cutoff is
+    /// among them (at the same rank from the top), and otherwise (rarely) all S are searched. The
+    /// value is the same either way; on 4000 draws the threshold makes it several times faster.
+    private mutating func tailCutoff(_ x: UnsafeMutableBufferPointer<Double>) -> Double {
+      let s = x.count, above = tailTarget + 1  // the cutoff is the `above`-th largest
+      return selection.withUnsafeMutableBufferPointer { buffer in
+        let stride = 8, sampled = s / stride
+        let sampleRank = sampled - (3 * above / stride / 2 + 4)
+        if s >= 512 && sampleRank >= 0 {
+          for j in 0..<sampled { buffer[j] = x[j * stride] }
+          let threshold = Self.select(sampleRank, in: UnsafeMutableBufferPointer(rebasing: buffer[0..<sampled]))
+          var count = 0
+          for i in 0..<s {  // without a branch: every value is written, the count moves past those above
+            buffer[count] = x[i]
+            count += x[i] > threshold ? 1 : 0
+          }
+          if count >= above { return Self.select(count - above, in: UnsafeMutableBufferPointer(rebasing: buffer[0..<count])) }
+        }
+        for i in 0..<s { buffer[i] = x[i] }
+        return Self.select(s - above, in: buffer)
+      }
     }
 
     /// The value of rank `k` (0-based, increasing) of `a`, reordering `a` (Hoare's quickselect with

@@ -131,3 +131,25 @@ func paretoShapeIsRecovered(_ k: Double) {
   #expect(k == .infinity)
   #expect(lw.allSatisfy { abs($0 + log(100.0)) < 1e-14 })
 }
+
+/// The Pareto cutoff is searched for among the ratios above a threshold taken from every 8th ratio
+/// when at least M + 1 lie above it, and among all ratios otherwise; both must find the same cutoff.
+/// Here every 8th of S = 4000 ratios is one of the 500 largest, so the threshold (the sample's 39th
+/// largest) leaves 38 < M + 1 = 191 above it and the full search runs; the same ratios shuffled take
+/// the threshold's path. The smoothing must agree position by position: k̂ exactly (the same tail),
+/// the log weights to rounding (their normaliser sums in another order).
+@Test func paretoCutoffIsTheSameWhicheverSearchFindsIt() {
+  let rng = testStream("psis-cutoff")
+  let s = 4000
+  let values = (0..<s).map { _ in rng.normal(sd: 2) }.sorted(by: >)
+  let sampled = (0..<s).filter { $0 % 8 == 0 }, rest = (0..<s).filter { $0 % 8 != 0 }
+  var arranged = [Double](repeating: 0, count: s)
+  for (rank, position) in (sampled + rest).enumerated() { arranged[position] = values[rank] }
+  var permutation = Array(0..<s)
+  for i in stride(from: s - 1, to: 0, by: -1) { permutation.swapAt(i, rng.uniformInt(i + 1)) }
+  let shuffled = permutation.map { arranged[$0] }
+
+  let a = PSIS.smooth(logRatios: arranged), b = PSIS.smooth(logRatios: shuffled)
+  #expect(a.k.isFinite && a.k == b.k, "k̂ \(a.k) vs \(b.k)")
+  #expect(permutation.indices.allSatisfy { abs(b.logWeights[$0] - a.logWeights[permutation[$0]]) <= 1e-12 })
+}
