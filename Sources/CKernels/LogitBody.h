@@ -70,6 +70,33 @@ PATH_TARGET static inline __attribute__((always_inline)) void NAMED(_rows)(
   *product *= f;
 }
 
+/// Loads x[i ..< i + 8], or the n − i < 8 left (the other lanes zero) into a vector; `in` says which.
+PATH_TARGET static inline __attribute__((always_inline)) v8d NAMED(_load)(const double *x, long i, long n, v8l *in) {
+  const v8l lane = {0, 1, 2, 3, 4, 5, 6, 7};
+  v8d v;
+  if (i + 8 <= n) {
+    memcpy(&v, x + i, sizeof v);
+    *in = lane < (v8l){0, 0, 0, 0, 0, 0, 0, 0} + 8;
+  } else {
+    double buffer[8] = {0};
+    memcpy(buffer, x + i, (size_t)(n - i) * sizeof(double));
+    memcpy(&v, buffer, sizeof v);
+    *in = lane < (v8l){0, 0, 0, 0, 0, 0, 0, 0} + (n - i);
+  }
+  return v;
+}
+
+/// Stores the lanes of v to out[i ..< min(i + 8, n)].
+PATH_TARGET static inline __attribute__((always_inline)) void NAMED(_store)(double *out, long i, long n, v8d v) {
+  if (i + 8 <= n) {
+    memcpy(out + i, &v, sizeof v);
+  } else {
+    double buffer[8];
+    memcpy(buffer, &v, sizeof buffer);
+    memcpy(out + i, buffer, (size_t)(n - i) * sizeof(double));
+  }
+}
+
 PATH_TARGET static void NAMED(_group_pass)(
   const double *x, const long *groupStart, long groups, const double *offset, double slope,
   double *probability, double *sums) {
@@ -91,18 +118,12 @@ PATH_TARGET static void NAMED(_group_pass)(
     }
     if (i < end) {
       // The group's last rows, as one vector whose other lanes are zeroed. It is loaded straight
-      // from x (the next group's rows fill the other lanes) except at the end of the array:
-      // through a stack copy, each group would pay for a failed store-to-load forwarding.
+      // from x (the next group's rows fill the other lanes, `total` not `end` bounds the load)
+      // except at the end of the array: through a stack copy, each group would pay for a failed
+      // store-to-load forwarding.
       const v8l in = lane < (v8l){0, 0, 0, 0, 0, 0, 0, 0} + (end - i);
-      v8d xv;
-      if (i + 8 <= total) {
-        memcpy(&xv, x + i, sizeof xv);
-      } else {
-        double xs[8] = {0};
-        memcpy(xs, x + i, (size_t)(end - i) * sizeof(double));
-        memcpy(&xv, xs, sizeof xv);
-      }
-      xv = blend(in, xv, splat(0));
+      v8l loaded;
+      v8d xv = blend(in, NAMED(_load)(x, i, total, &loaded), splat(0));
       NAMED(_rows)(xv, c, b, in, 1, &p, &px, &positive, &product);
       NAMED(_count_factors)(&factors, &product, &exponents);
     }
@@ -117,7 +138,6 @@ PATH_TARGET static void NAMED(_group_pass)(
 PATH_TARGET static inline __attribute__((always_inline)) void NAMED(_newton_rows)(
   const double *x, long n, const int ncols, const double *y, const double *beta, double *eta, double *score,
   double *information, simstudy_logit_totals *totals) {
-  const v8l lane = {0, 1, 2, 3, 4, 5, 6, 7};
   v8d s[4], h[4][4], b[4];
   for (int k = 0; k < ncols; k++) {
     s[k] = splat(0);
@@ -129,31 +149,13 @@ PATH_TARGET static inline __attribute__((always_inline)) void NAMED(_newton_rows
   v8l exponents = {0, 0, 0, 0, 0, 0, 0, 0};
   int factors = 0;
   for (long i = 0; i < n; i += 8) {
-    const long left = n - i;
-    const int masked = left < 8;
-    const v8l in = lane < (v8l){0, 0, 0, 0, 0, 0, 0, 0} + left;
-    v8d c[4], yv;
-    if (masked) {
-      double buffer[8] = {0};
-      for (int k = 0; k < ncols; k++) {
-        memcpy(buffer, x + i + k * n, (size_t)left * sizeof(double));
-        memcpy(&c[k], buffer, sizeof c[k]);
-      }
-      memcpy(buffer, y + i, (size_t)left * sizeof(double));
-      memcpy(&yv, buffer, sizeof yv);
-    } else {
-      for (int k = 0; k < ncols; k++) memcpy(&c[k], x + i + k * n, sizeof c[k]);
-      memcpy(&yv, y + i, sizeof yv);
-    }
+    const int masked = n - i < 8;
+    v8l in;
+    v8d c[4], yv = NAMED(_load)(y, i, n, &in);
+    for (int k = 0; k < ncols; k++) c[k] = NAMED(_load)(x + k * n, i, n, &in);
     v8d e = c[0] * b[0];
     for (int k = 1; k < ncols; k++) e = MULADD(c[k], b[k], e);
-    if (masked) {
-      double out[8];
-      memcpy(out, &e, sizeof out);
-      memcpy(eta + i, out, (size_t)left * sizeof(double));
-    } else {
-      memcpy(eta + i, &e, sizeof e);
-    }
+    NAMED(_store)(eta, i, n, e);
     const v8l nonnegative = e >= splat(0), one = yv == splat(1);
     v8d a = NAMED(_exp)((v8d)((v8l)e | (v8l)splat(-0.0)));
     v8d f = splat(1) + a;
@@ -235,22 +237,6 @@ PATH_TARGET static inline __attribute__((always_inline)) v8d NAMED(_log1p)(v8d u
   return blend(regular, log, special);
 }
 
-/// Loads x[i ..< i + 8], or the n − i < 8 left (the other lanes zero) into a vector; `in` says which.
-PATH_TARGET static inline __attribute__((always_inline)) v8d NAMED(_load)(const double *x, long i, long n, v8l *in) {
-  const v8l lane = {0, 1, 2, 3, 4, 5, 6, 7};
-  v8d v;
-  if (i + 8 <= n) {
-    memcpy(&v, x + i, sizeof v);
-    *in = lane < (v8l){0, 0, 0, 0, 0, 0, 0, 0} + 8;
-  } else {
-    double buffer[8] = {0};
-    memcpy(buffer, x + i, (size_t)(n - i) * sizeof(double));
-    memcpy(&v, buffer, sizeof v);
-    *in = lane < (v8l){0, 0, 0, 0, 0, 0, 0, 0} + (n - i);
-  }
-  return v;
-}
-
 PATH_TARGET static double NAMED(_sum_log1p)(const double *x, long n, double scale) {
   v8d sum = splat(0);
   for (long i = 0; i < n; i += 8) {
@@ -282,14 +268,7 @@ PATH_TARGET static void NAMED(_group_pointwise)(
       v8d xv = NAMED(_load)(x, i, end, &in), yv = NAMED(_load)(y, i, end, &in);
       v8d eta = MULADD(splat(slope), xv, c);
       v8d a = NAMED(_exp)((v8d)((v8l)eta | (v8l)splat(-0.0)));
-      v8d value = yv * eta - blend(eta < splat(0), splat(0), eta) - NAMED(_log1p)(a);
-      if (i + 8 <= end) {
-        memcpy(out + i, &value, sizeof value);
-      } else {
-        double buffer[8];
-        memcpy(buffer, &value, sizeof buffer);
-        memcpy(out + i, buffer, (size_t)(end - i) * sizeof(double));
-      }
+      NAMED(_store)(out, i, end, yv * eta - blend(eta < splat(0), splat(0), eta) - NAMED(_log1p)(a));
     }
   }
 }

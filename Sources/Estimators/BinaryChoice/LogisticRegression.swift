@@ -42,9 +42,9 @@ public struct NewtonOptions: Sendable, Equatable {
 /// iteration costs one pass, O(n p²) (O(n p·m) with m non-zeros per row: zero entries are skipped,
 /// so a design with one dummy per group costs O(n p) rather than O(n p²)), and no allocation.
 /// Convergence: Newton decrement λ = (gᵀH⁻¹g)^{1/2} ≤ `tolerance` (see `NewtonOptions.tolerance`).
-/// Covariance: (XᵀWX)⁻¹ at the estimate. A rank-deficient design throws `.invalidInput`: the first pass (β = 0, W = I/4) gives
-/// XᵀX, which clears a design of full rank with a wide margin; any other goes to the QR rank check
-/// of `Matrix.leastSquares`.
+/// Covariance: (XᵀWX)⁻¹ at the estimate. A rank-deficient design throws `.invalidInput`: the first
+/// pass (β = 0, W = I/4) gives XᵀX, which clears a design of full rank with a wide margin; any other
+/// goes to the QR rank check of `Matrix.leastSquares`.
 ///
 /// Separation (Albert & Anderson 1984: the MLE exists iff the two outcome classes overlap):
 /// * complete separation is certified when an iterate classifies every observation correctly,
